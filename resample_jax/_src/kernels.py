@@ -1,0 +1,95 @@
+"""Interpolation kernels as functions of signed distance (in input pixels).
+
+Each kernel ``k(t)`` gives the weight of a sample at distance ``t`` from the point being
+reconstructed. ``resize`` and ``grid_sample`` evaluate them at a handful of taps per output sample;
+nothing here builds a dense weight matrix.
+
+References:
+  Keys, "Cubic convolution interpolation for digital image processing", IEEE TASSP 1981.
+  Mitchell & Netravali, "Reconstruction filters in computer graphics", SIGGRAPH 1988.
+  Duchon, "Lanczos filtering in one and two dimensions", J. Appl. Meteorology 1979.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+KernelFn = Callable[[jax.Array], jax.Array]
+
+
+def triangle(t: jax.Array) -> jax.Array:
+    """Linear interpolation (tent) kernel, support radius 1."""
+    return jnp.maximum(0.0, 1.0 - jnp.abs(t))
+
+
+def box(t: jax.Array) -> jax.Array:
+    """Box kernel on [-0.5, 0.5), support radius 0.5 (nearest / area)."""
+    return jnp.where((t >= -0.5) & (t < 0.5), 1.0, 0.0).astype(t.dtype)
+
+
+def keys_cubic(t: jax.Array, a: float = -0.5) -> jax.Array:
+    """Keys (1981) cubic convolution kernel with free parameter ``a``, support radius 2.
+
+    ``a = -0.5`` is jax.image / TensorFlow / Pillow; ``a = -0.75`` is PyTorch's non-antialiased
+    bicubic and OpenCV's INTER_CUBIC.
+    """
+    x = jnp.abs(t)
+    near = ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
+    far = ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
+    return jnp.where(x <= 1.0, near, jnp.where(x < 2.0, far, 0.0))
+
+
+def mitchell_netravali(t: jax.Array, b: float = 1.0 / 3.0, c: float = 1.0 / 3.0) -> jax.Array:
+    """Mitchell-Netravali (1988) cubic family, support radius 2; B = C = 1/3 is their recommendation."""
+    x = jnp.abs(t)
+    near = ((12 - 9 * b - 6 * c) * x**3 + (-18 + 12 * b + 6 * c) * x**2 + (6 - 2 * b)) / 6.0
+    far = (
+        (-b - 6 * c) * x**3 + (6 * b + 30 * c) * x**2 + (-12 * b - 48 * c) * x + (8 * b + 24 * c)
+    ) / 6.0
+    return jnp.where(x < 1.0, near, jnp.where(x < 2.0, far, 0.0))
+
+
+def lanczos(t: jax.Array, n: int) -> jax.Array:
+    """Lanczos kernel ``sinc(t) * sinc(t / n)`` on ``|t| < n``, support radius ``n``."""
+    # jnp.sinc is the normalised sinc, sin(pi x) / (pi x), with sinc(0) = 1.
+    return jnp.where(jnp.abs(t) < n, jnp.sinc(t) * jnp.sinc(t / n), 0.0)
+
+
+def gaussian(t: jax.Array, sigma: float = 0.5) -> jax.Array:
+    """Gaussian kernel ``exp(-t^2 / (2 sigma^2))``, truncated at ``3 sigma`` (unnormalised)."""
+    radius = 3.0 * sigma
+    return jnp.where(jnp.abs(t) < radius, jnp.exp(-0.5 * (t / sigma) ** 2), 0.0)
+
+
+class Kernel(NamedTuple):
+    """A kernel function and the radius (in input pixels at scale 1) outside which it is zero."""
+
+    fn: KernelFn
+    radius: float
+
+
+def lanczos_kernel(n: int) -> Kernel:
+    return Kernel(lambda t: lanczos(t, n), float(n))
+
+
+def cubic_kernel(a: float) -> Kernel:
+    return Kernel(lambda t: keys_cubic(t, a), 2.0)
+
+
+def gaussian_kernel(sigma: float) -> Kernel:
+    return Kernel(lambda t: gaussian(t, sigma), 3.0 * sigma)
+
+
+BUILTIN = {
+    "linear": Kernel(triangle, 1.0),
+    "box": Kernel(box, 0.5),
+    "cubic": cubic_kernel(-0.5),
+    "mitchell": Kernel(mitchell_netravali, 2.0),
+    "gaussian": gaussian_kernel(0.5),
+    **{f"lanczos{n}": lanczos_kernel(n) for n in (2, 3, 4, 5)},
+}
+"""Default kernels by canonical method name (resize maps aliases and conventions onto these)."""

@@ -1,0 +1,213 @@
+"""Static argument checks shared by every family.
+
+Every public function validates in Python, on static shapes and options, before it traces anything:
+the errors below name the function, the argument, the value and what would be valid. The helpers
+return canonical Python values (tuples of ints, lower-case names) that the jitted cores take as
+static arguments.
+
+Layout contract: arrays are channels-last, ``(*batch, *spatial, C)``, with any number of leading batch
+axes (including none). The spatial rank (1, 2 or 3) is given by the length of the size / window /
+factor argument; a bare int means 2-D.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+SUPPORTED_RANKS = (1, 2, 3)
+DEFAULT_RANK = 2
+
+
+def suggest(value: str, valid: Iterable[str]) -> str:
+    """Returns ' Did you mean X?' for the closest valid name, or ''."""
+    match = difflib.get_close_matches(str(value).lower(), list(valid), n=1, cutoff=0.5)
+    return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def check_choice(fn: str, name: str, value: Any, valid: Sequence[str]) -> str:
+    """Lower-cases a string option and checks it against ``valid``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{fn}: `{name}` must be a string, one of {list(valid)}; got {value!r}.")
+    key = value.lower()
+    if key not in valid:
+        raise ValueError(
+            f"{fn}: unknown {name} {value!r}; valid values are {sorted(valid)}.{suggest(key, valid)}"
+        )
+    return key
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def rank_of(fn: str, name: str, value: Any) -> int:
+    """Spatial rank implied by a size / window / factor argument: its length, or 2 for a bare int."""
+    if _is_int(value) or isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return DEFAULT_RANK
+    if isinstance(value, (tuple, list)):
+        if len(value) not in SUPPORTED_RANKS:
+            raise ValueError(
+                f"{fn}: `{name}` must have one entry per spatial axis (1, 2 or 3 entries); "
+                f"got {value!r} with {len(value)} entries."
+            )
+        return len(value)
+    raise TypeError(f"{fn}: `{name}` must be an int or a tuple of 1 to 3 ints; got {value!r}.")
+
+
+def int_tuple(
+    fn: str,
+    name: str,
+    value: Any,
+    rank: int,
+    *,
+    minimum: int | None = 1,
+) -> tuple[int, ...]:
+    """Canonicalises an int or a per-axis int sequence to a tuple of ``rank`` Python ints.
+
+    Args:
+      fn: public function name, for messages.
+      name: argument name, for messages.
+      value: an int (broadcast to every axis) or a sequence of ``rank`` ints.
+      rank: the spatial rank.
+      minimum: smallest allowed entry (None: no bound).
+    """
+    if _is_int(value) or (isinstance(value, np.integer)):
+        values = (int(value),) * rank
+    elif isinstance(value, (tuple, list)):
+        if len(value) != rank:
+            raise ValueError(
+                f"{fn}: `{name}` must have {rank} entries (one per spatial axis); "
+                f"got {value!r} with {len(value)}."
+            )
+        if not all(_is_int(v) or isinstance(v, np.integer) for v in value):
+            raise TypeError(f"{fn}: every entry of `{name}` must be an int; got {value!r}.")
+        values = tuple(int(v) for v in value)
+    else:
+        raise TypeError(f"{fn}: `{name}` must be an int or a sequence of {rank} ints; got {value!r}.")
+    if minimum is not None and any(v < minimum for v in values):
+        raise ValueError(f"{fn}: every entry of `{name}` must be >= {minimum}; got {value!r}.")
+    return values
+
+
+def float_tuple(
+    fn: str, name: str, value: Any, rank: int, *, positive: bool = True
+) -> tuple[float, ...]:
+    """Canonicalises a real number or a per-axis sequence of reals to a tuple of floats."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        values = (float(value),) * rank
+    elif isinstance(value, (tuple, list)):
+        if len(value) != rank:
+            raise ValueError(
+                f"{fn}: `{name}` must have {rank} entries (one per spatial axis); "
+                f"got {value!r} with {len(value)}."
+            )
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+            raise TypeError(f"{fn}: every entry of `{name}` must be a real number; got {value!r}.")
+        values = tuple(float(v) for v in value)
+    else:
+        raise TypeError(f"{fn}: `{name}` must be a number or a sequence of {rank} numbers; got {value!r}.")
+    if not all(np.isfinite(v) for v in values):
+        raise ValueError(f"{fn}: `{name}` must be finite; got {value!r}.")
+    if positive and any(v <= 0 for v in values):
+        raise ValueError(f"{fn}: every entry of `{name}` must be > 0; got {value!r}.")
+    return values
+
+
+def check_array(fn: str, x: Any, rank: int, name: str = "x") -> jax.Array:
+    """Converts ``x`` to an array and checks it has ``rank`` spatial axes plus a channel axis."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{fn}: `{name}` must be an array; got {type(x).__name__}.")
+    try:
+        arr = jnp.asarray(x)
+    except TypeError as e:
+        raise TypeError(f"{fn}: `{name}` must be an array; got {type(x).__name__} ({e}).") from None
+    if arr.ndim < rank + 1:
+        raise ValueError(
+            f"{fn}: `{name}` must have shape (*batch, {_spatial_names(rank)}, C) for {rank}-D "
+            f"resampling (at least {rank + 1} dims); got shape {tuple(arr.shape)}."
+        )
+    return arr
+
+
+def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
+    """Raises TypeError unless ``x`` has a floating dtype."""
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise TypeError(f"{fn}: `{name}` must have a floating dtype; got {x.dtype}.")
+
+
+def _spatial_names(rank: int) -> str:
+    return ", ".join(("D", "H", "W")[3 - rank :])
+
+
+def spatial_shape(x: jax.Array, rank: int) -> tuple[int, ...]:
+    """The ``rank`` spatial sizes of a channels-last array."""
+    return tuple(x.shape[x.ndim - 1 - rank : x.ndim - 1])
+
+
+def flatten_batch(x: jax.Array, rank: int) -> tuple[jax.Array, tuple[int, ...]]:
+    """Reshapes ``(*batch, *spatial, C)`` to ``(N, *spatial, C)``; returns it and ``batch``."""
+    batch = tuple(x.shape[: x.ndim - 1 - rank])
+    return x.reshape((-1, *x.shape[x.ndim - 1 - rank :])), batch
+
+
+def unflatten_batch(y: jax.Array, batch: tuple[int, ...]) -> jax.Array:
+    """Inverse of :func:`flatten_batch` for an output ``(N, *spatial', C')``."""
+    return y.reshape((*batch, *y.shape[1:]))
+
+
+Padding = str | tuple[tuple[int, int], ...]
+
+
+def padding_pairs(fn: str, padding: Any, rank: int, name: str = "padding") -> Padding:
+    """Canonicalises a padding argument.
+
+    Accepts "VALID", "SAME" (any case; returned upper-case), an int (symmetric on every axis, as
+    PyTorch pads), a per-axis int sequence, or per-axis ``(low, high)`` pairs. Negative entries are
+    rejected. Returns the string or a tuple of ``rank`` ``(low, high)`` pairs.
+    """
+    if isinstance(padding, str):
+        key = padding.upper()
+        if key not in ("VALID", "SAME"):
+            raise ValueError(
+                f"{fn}: `{name}` string must be 'VALID' or 'SAME'; got {padding!r}."
+                f"{suggest(key.lower(), ['valid', 'same'])}"
+            )
+        return key
+    if _is_int(padding):
+        pairs = ((int(padding), int(padding)),) * rank
+    elif isinstance(padding, (tuple, list)):
+        if len(padding) != rank:
+            raise ValueError(
+                f"{fn}: `{name}` must have {rank} entries (one per spatial axis); got {padding!r}."
+            )
+        pairs_list = []
+        for p in padding:
+            if _is_int(p):
+                pairs_list.append((int(p), int(p)))
+            elif (
+                isinstance(p, (tuple, list))
+                and len(p) == 2
+                and all(_is_int(q) for q in p)
+            ):
+                pairs_list.append((int(p[0]), int(p[1])))
+            else:
+                raise TypeError(
+                    f"{fn}: each entry of `{name}` must be an int or a (low, high) pair of ints; "
+                    f"got {padding!r}."
+                )
+        pairs = tuple(pairs_list)
+    else:
+        raise TypeError(
+            f"{fn}: `{name}` must be 'VALID', 'SAME', an int, a sequence of ints or of "
+            f"(low, high) pairs; got {padding!r}."
+        )
+    if any(v < 0 for pair in pairs for v in pair):
+        raise ValueError(f"{fn}: `{name}` must be non-negative; got {padding!r}.")
+    return pairs
