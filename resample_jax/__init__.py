@@ -8,13 +8,98 @@ Every function works under ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
 # Each family re-exports its public names in its own block below.
 
 # --- interpolation: resize ---
+from resample_jax._src.kernels import Kernel
+from resample_jax._src.resize import RESIZE_METHODS, ResizeMethodInfo, resize
 # --- interpolation: grid sampling ---
+from resample_jax._src.grid_sample import affine_grid, grid_sample
 # --- pooling ---
+from resample_jax._src.adaptive import (
+    adaptive_avg_pool,
+    adaptive_max_pool,
+    global_avg_pool,
+    global_max_pool,
+)
+from resample_jax._src.pooling import (
+    avg_pool,
+    lp_pool,
+    max_pool,
+    max_pool_with_indices,
+    min_pool,
+)
+from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
 # --- unpooling, shuffling, wavelets, pyramids ---
+from resample_jax._src.pyramids import (
+    gaussian_pyramid,
+    laplacian_pyramid,
+    pyr_down,
+    pyr_up,
+    reconstruct_laplacian,
+)
+from resample_jax._src.shuffle import (
+    bed_of_nails,
+    depth_to_space,
+    pixel_shuffle,
+    pixel_unshuffle,
+    space_to_depth,
+)
+from resample_jax._src.unpooling import max_unpool
+from resample_jax._src.wavelets import haar_downsample, haar_upsample
+
 # --- convolutional resamplers, blur pooling, CARAFE, fusion ---
+from resample_jax._src.blur import blur_pool, max_blur_pool
+from resample_jax._src.carafe import carafe
+from resample_jax._src.conv import (
+    conv_transpose,
+    fractional_strided_conv,
+    resize_conv,
+    strided_conv,
+    subpixel_conv,
+)
+from resample_jax._src.fusion import fuse, match_size
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Kernel",
+    "RESIZE_METHODS",
+    "ResizeMethodInfo",
+    "resize",
     "__version__",
+    "adaptive_avg_pool",
+    "adaptive_max_pool",
+    "avg_pool",
+    "fractional_max_pool",
+    "global_avg_pool",
+    "global_max_pool",
+    "lp_pool",
+    "max_pool",
+    "max_pool_with_indices",
+    "min_pool",
+    "soft_pool",
+    "stochastic_pool",
+    "bed_of_nails",
+    "depth_to_space",
+    "gaussian_pyramid",
+    "haar_downsample",
+    "haar_upsample",
+    "laplacian_pyramid",
+    "max_unpool",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "pyr_down",
+    "pyr_up",
+    "reconstruct_laplacian",
+    "space_to_depth",
+    "affine_grid",
+    "grid_sample",
+    "blur_pool",
+    "carafe",
+    "conv_transpose",
+    "fractional_strided_conv",
+    "fuse",
+    "match_size",
+    "max_blur_pool",
+    "resize_conv",
+    "strided_conv",
+    "subpixel_conv",
 ]

@@ -58,7 +58,7 @@ def separable_filter(
         t = np.asarray(taps[axis])
         shape = [1] * rank + [1, channels]
         shape[axis] = len(t)
-        kernel = jnp.broadcast_to(jnp.asarray(t, compute).reshape(shape), shape)
+        kernel = jnp.broadcast_to(jnp.asarray(t, compute).reshape([*shape[:-1], 1]), shape)
         window_strides = [1] * rank
         window_strides[axis] = strides[axis]
         spec = "N" + "DHW"[3 - rank :] + "C"

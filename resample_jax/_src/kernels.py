@@ -1,8 +1,10 @@
 """Interpolation kernels as functions of signed distance (in input pixels).
 
 Each kernel ``k(t)`` gives the weight of a sample at distance ``t`` from the point being
-reconstructed. ``resize`` and ``grid_sample`` evaluate them at a handful of taps per output sample;
-nothing here builds a dense weight matrix.
+reconstructed. ``resize`` evaluates them once per output size, in NumPy float64, to build small tap
+tables; ``grid_sample`` evaluates them on traced JAX arrays. The functions accept either: they use
+NumPy for NumPy arrays and Python numbers, and ``jax.numpy`` for JAX arrays (tracers included).
+Nothing here builds a dense weight matrix.
 
 References:
   Keys, "Cubic convolution interpolation for digital image processing", IEEE TASSP 1981.
@@ -13,60 +15,77 @@ References:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-KernelFn = Callable[[jax.Array], jax.Array]
+KernelFn = Callable[[Any], Any]
 
 
-def triangle(t: jax.Array) -> jax.Array:
+def _xp(t: Any) -> Any:
+    """The array module matching ``t``: jax.numpy for JAX arrays and tracers, NumPy otherwise."""
+    return jnp if isinstance(t, jax.Array) else np
+
+
+def triangle(t: Any) -> Any:
     """Linear interpolation (tent) kernel, support radius 1."""
-    return jnp.maximum(0.0, 1.0 - jnp.abs(t))
+    xp = _xp(t)
+    return xp.maximum(0.0, 1.0 - xp.abs(t))
 
 
-def box(t: jax.Array) -> jax.Array:
+def box(t: Any) -> Any:
     """Box kernel on [-0.5, 0.5), support radius 0.5 (nearest / area)."""
-    return jnp.where((t >= -0.5) & (t < 0.5), 1.0, 0.0).astype(t.dtype)
+    xp = _xp(t)
+    t = xp.asarray(t)
+    return xp.where((t >= -0.5) & (t < 0.5), 1.0, 0.0).astype(t.dtype)
 
 
-def keys_cubic(t: jax.Array, a: float = -0.5) -> jax.Array:
+def keys_cubic(t: Any, a: float = -0.5) -> Any:
     """Keys (1981) cubic convolution kernel with free parameter ``a``, support radius 2.
 
     ``a = -0.5`` is jax.image / TensorFlow / Pillow; ``a = -0.75`` is PyTorch's non-antialiased
     bicubic and OpenCV's INTER_CUBIC.
     """
-    x = jnp.abs(t)
+    xp = _xp(t)
+    x = xp.abs(t)
     near = ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
     far = ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
-    return jnp.where(x <= 1.0, near, jnp.where(x < 2.0, far, 0.0))
+    return xp.where(x <= 1.0, near, xp.where(x < 2.0, far, 0.0))
 
 
-def mitchell_netravali(t: jax.Array, b: float = 1.0 / 3.0, c: float = 1.0 / 3.0) -> jax.Array:
+def mitchell_netravali(t: Any, b: float = 1.0 / 3.0, c: float = 1.0 / 3.0) -> Any:
     """Mitchell-Netravali (1988) cubic family, support radius 2; B = C = 1/3 is their recommendation."""
-    x = jnp.abs(t)
+    xp = _xp(t)
+    x = xp.abs(t)
     near = ((12 - 9 * b - 6 * c) * x**3 + (-18 + 12 * b + 6 * c) * x**2 + (6 - 2 * b)) / 6.0
     far = (
         (-b - 6 * c) * x**3 + (6 * b + 30 * c) * x**2 + (-12 * b - 48 * c) * x + (8 * b + 24 * c)
     ) / 6.0
-    return jnp.where(x < 1.0, near, jnp.where(x < 2.0, far, 0.0))
+    return xp.where(x < 1.0, near, xp.where(x < 2.0, far, 0.0))
 
 
-def lanczos(t: jax.Array, n: int) -> jax.Array:
+def lanczos(t: Any, n: int) -> Any:
     """Lanczos kernel ``sinc(t) * sinc(t / n)`` on ``|t| < n``, support radius ``n``."""
-    # jnp.sinc is the normalised sinc, sin(pi x) / (pi x), with sinc(0) = 1.
-    return jnp.where(jnp.abs(t) < n, jnp.sinc(t) * jnp.sinc(t / n), 0.0)
+    xp = _xp(t)
+    # sinc is the normalised sinc, sin(pi x) / (pi x), with sinc(0) = 1, in NumPy and jax.numpy.
+    return xp.where(xp.abs(t) < n, xp.sinc(t) * xp.sinc(t / n), 0.0)
 
 
-def gaussian(t: jax.Array, sigma: float = 0.5) -> jax.Array:
+def gaussian(t: Any, sigma: float = 0.5) -> Any:
     """Gaussian kernel ``exp(-t^2 / (2 sigma^2))``, truncated at ``3 sigma`` (unnormalised)."""
+    xp = _xp(t)
     radius = 3.0 * sigma
-    return jnp.where(jnp.abs(t) < radius, jnp.exp(-0.5 * (t / sigma) ** 2), 0.0)
+    return xp.where(xp.abs(t) < radius, xp.exp(-0.5 * (t / sigma) ** 2), 0.0)
 
 
 class Kernel(NamedTuple):
-    """A kernel function and the radius (in input pixels at scale 1) outside which it is zero."""
+    """A kernel function and the radius (in input pixels at scale 1) outside which it is zero.
+
+    ``fn`` maps an array of signed distances to weights. ``resize`` calls it once per output size,
+    on a NumPy float64 array, outside any trace; it may use NumPy or ``jax.numpy``.
+    """
 
     fn: KernelFn
     radius: float

@@ -1,0 +1,163 @@
+"""Method names to models: which resample_jax methods a config asks for, checked before training,
+and the tiny SR and segmentation networks whose resampling stages they fill.
+
+The networks themselves are ``resample_jax.models`` (SRNet, UNet, FCN, SegNet); the methods are the
+table of ``resample_jax.methods``. This file only maps configuration onto them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from resample_jax import methods as method_table
+from resample_jax import models as rmodels
+
+# Quick-default methods: the learned upsamplers of the ESPCN family and the fixed bilinear one.
+DEFAULT_SR_METHODS = ("pixel_shuffle", "conv_transpose", "resize_conv", "carafe", "dysample", "bilinear")
+# Quick-default segmentation methods: max pooling against Zhang's MaxBlurPool (the default pair
+# ``down``/``up`` of the config is always run first).
+DEFAULT_SEG_METHODS = ("max_pool", "max_blur_pool")
+SEG_ARCHS = ("unet", "fcn32s", "fcn16s", "fcn8s", "segnet")
+SR_ARCHS = ("espcn", "fsrcnn", "srcnn")
+BASELINE = "bicubic (no network)"
+
+
+class ConfigError(ValueError):
+    """A configuration the runner rejects before training anything."""
+
+
+def _suggest(name: str, valid: Sequence[str]) -> str:
+    match = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.5)
+    return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def _names(requested: Sequence[str], default: Sequence[str], every: Sequence[str]) -> list[str]:
+    names: list[str] = []
+    for n in requested:
+        n = n.strip().lower()
+        expanded = default if n == "default" else every if n == "all" else [n]
+        names.extend(m for m in expanded if m not in names)
+    return names
+
+
+def resolve_sr_methods(config) -> list[str]:
+    """The upsampler names to train, checked against the table and the scale.
+
+    ``all`` means every upsampler that can do ``config.scale`` and works stand-alone (not
+    ``max_unpool``, which needs pooling indices); ``default`` the quick set.
+    """
+    if config.arch not in SR_ARCHS:
+        raise ConfigError(f"unknown --arch {config.arch!r}; valid: {list(SR_ARCHS)}."
+                          f"{_suggest(config.arch, SR_ARCHS)}")
+    if config.scale < 2:
+        raise ConfigError(f"--scale must be an integer >= 2; got {config.scale}.")
+    valid = method_table.upsampler_names()
+    factor = (config.scale, config.scale)
+    every = [n for n in valid if method_table.get_method(n, "up").supports(factor)]
+    names = _names(config.methods, DEFAULT_SR_METHODS, every)
+    for n in names:
+        if n not in valid:
+            raise ConfigError(
+                f"unknown SR method {n!r}; valid upsamplers: {valid} (or 'all', 'default')."
+                f"{_suggest(n, valid)}"
+            )
+        if not method_table.get_method(n, "up").supports(factor):
+            raise ConfigError(
+                f"method {n!r} cannot upsample by --scale {config.scale} (it supports "
+                f"{method_table.get_method(n, 'up').factors} only); methods that can: {every}."
+            )
+    for n in names:
+        _check_builds(lambda m=n: build_sr(config, m, nnx.Rngs(0)), (1, 8, 8, 1), f"SR method {n!r}")
+    return names
+
+
+def build_sr(config, method: str, rngs: nnx.Rngs) -> nnx.Module:
+    return rmodels.SRNet(config.arch, config.scale, upsampler=method, channels=1,
+                         residual=config.residual, rngs=rngs)
+
+
+def _seg_role(name: str, down_names: Sequence[str], up_names: Sequence[str]) -> tuple[str, str]:
+    """``(role, method)`` of a seg method spec: ``down:NAME``, ``up:NAME`` or an unambiguous name."""
+    if ":" in name:
+        role, _, method = name.partition(":")
+        table = {"down": down_names, "up": up_names}.get(role)
+        if table is None:
+            raise ConfigError(f"seg method {name!r}: the prefix must be 'down:' or 'up:'.")
+        if method not in table:
+            raise ConfigError(f"unknown {role}sampling method {method!r}; valid: {list(table)}."
+                              f"{_suggest(method, table)}")
+        return role, method
+    in_down, in_up = name in down_names, name in up_names
+    if in_down and in_up:
+        raise ConfigError(f"seg method {name!r} is both a down- and an upsampler; write "
+                          f"'down:{name}' or 'up:{name}'.")
+    if not (in_down or in_up):
+        valid = sorted(set(down_names) | set(up_names))
+        raise ConfigError(
+            f"unknown seg method {name!r}; valid downsamplers: {list(down_names)}, valid "
+            f"upsamplers: {list(up_names)} (or 'all', 'default').{_suggest(name, valid)}"
+        )
+    return ("down" if in_down else "up"), name
+
+
+def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
+    """``(arch, label, down, up)`` for every segmentation run, default pair first per arch.
+
+    A method replaces the down path (a downsampler) or the up path (an upsampler) of the network,
+    the other path staying at ``config.down`` / ``config.up``. SegNet has its own fixed pair (max
+    pooling with indices and ``max_unpool``) and runs once.
+    """
+    for arch in config.archs:
+        if arch not in SEG_ARCHS:
+            raise ConfigError(f"unknown --archs entry {arch!r}; valid: {list(SEG_ARCHS)}."
+                              f"{_suggest(arch, SEG_ARCHS)}")
+    from experiments import data
+
+    for ds in config.datasets:
+        if ds not in data.SEG_DATASETS:
+            raise ConfigError(f"unknown --datasets entry {ds!r}; valid: {list(data.SEG_DATASETS)}."
+                              f"{_suggest(ds, data.SEG_DATASETS)}")
+    downs, ups = method_table.downsampler_names(), method_table.upsampler_names()
+    for role, name, table in (("down", config.down, downs), ("up", config.up, ups)):
+        if name not in table:
+            raise ConfigError(f"unknown --{role} {name!r}; valid: {list(table)}.{_suggest(name, table)}")
+    every = [f"down:{n}" for n in downs] + [f"up:{n}" for n in ups]
+    specs = _names(config.methods, DEFAULT_SEG_METHODS, every)
+    pairs: list[tuple[str, str, str]] = [(f"{config.down}+{config.up}", config.down, config.up)]
+    for spec in specs:
+        role, method = _seg_role(spec, downs, ups)
+        down, up = (method, config.up) if role == "down" else (config.down, method)
+        if all((d, u) != (down, up) for _, d, u in pairs):
+            pairs.append((spec, down, up))
+    runs = []
+    for arch in config.archs:
+        if arch == "segnet":
+            runs.append((arch, "max_pool+max_unpool", "max_pool", "max_unpool"))
+            continue
+        runs.extend((arch, label, d, u) for label, d, u in pairs)
+    size = config.image_size
+    for arch, label, d, u in runs:
+        _check_builds(lambda a=arch, dn=d, up=u: build_seg(a, 4, dn, up, nnx.Rngs(0)),
+                      (1, size, size, 3), f"seg {arch} with down={d!r}, up={u!r}")
+    return runs
+
+
+def build_seg(arch: str, num_classes: int, down: str, up: str, rngs: nnx.Rngs) -> nnx.Module:
+    if arch == "unet":
+        return rmodels.UNet(3, num_classes, depth=3, widths=(16, 32, 64), down=down, up=up, rngs=rngs)
+    if arch == "segnet":
+        return rmodels.SegNet(3, num_classes, rngs=rngs)
+    return rmodels.FCN(3, num_classes, variant=arch[3:], down=down, up=up, rngs=rngs)
+
+
+def _check_builds(build, input_shape: tuple[int, ...], what: str) -> None:
+    """Builds the model and runs it abstractly (no compute) so shape errors surface now."""
+    try:
+        jax.eval_shape(lambda: build()(jnp.zeros(input_shape, jnp.float32)))
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{what} cannot be built for this configuration: {e}") from None

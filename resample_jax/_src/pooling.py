@@ -1,0 +1,614 @@
+"""Sliding-window pooling: max, min, average and power-average (Lp), and max pooling with indices.
+
+Windows, strides, padding, dilation and ``ceil_mode`` follow PyTorch's pooling layers exactly (output
+sizes, dropped last windows, divisors, flat indices); ``padding`` also takes lax's "VALID"/"SAME" and
+per-axis ``(low, high)`` pairs.
+
+Speed: windows that do not overlap (``stride >= (window - 1) * dilation + 1``) are pooled by a reshape
+and a reduction. Max and min pooling carry a ``jax.custom_jvp`` whose tangent picks the input at the
+first extreme of each window through reshapes and strided slices, one spatial axis at a time; its
+transpose (the backward pass) is therefore made of broadcasts, selects and pads, with no
+``select_and_scatter_add`` (the VJP of ``lax.reduce_window`` max, several times slower on CPU).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from resample_jax._src import validation
+
+_HALF = (jnp.float16, jnp.bfloat16)
+
+
+class Geometry(NamedTuple):
+    """Canonical window geometry of one pooling call (hashable: a static jit argument).
+
+    ``pads[a] = (lo, hi)`` is the explicit padding of spatial axis ``a`` (what counts as padding for
+    ``count_include_pad``); ``hi_used[a]`` is how far past the input the windows reach on the right
+    (``hi`` plus ceil-mode overhang, or negative when the last input cells are left out).
+    """
+
+    window: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...]
+    hi_used: tuple[int, ...]
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    def effective(self, a: int) -> int:
+        return (self.window[a] - 1) * self.dilation[a] + 1
+
+    def disjoint(self, a: int) -> bool:
+        """Windows along axis ``a`` neither overlap nor touch: a reshape can gather them."""
+        return self.strides[a] >= self.effective(a)
+
+
+def geometry(
+    fn: str,
+    x: jax.Array,
+    window_shape: Any,
+    strides: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+) -> tuple[jax.Array, Geometry]:
+    """Validates the window arguments of a pooling call and returns ``(x, geometry)``."""
+    rank = validation.rank_of(fn, "window_shape", window_shape)
+    window = validation.int_tuple(fn, "window_shape", window_shape, rank)
+    strides = window if strides is None else validation.int_tuple(fn, "strides", strides, rank)
+    dilation = validation.int_tuple(fn, "dilation", dilation, rank)
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"{fn}: `ceil_mode` must be a bool; got {ceil_mode!r}.")
+    x = validation.check_array(fn, x, rank)
+    in_shape = validation.spatial_shape(x, rank)
+    eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation))
+    pad = validation.padding_pairs(fn, padding, rank)
+    if pad == "VALID":
+        pads = ((0, 0),) * rank
+    elif pad == "SAME":
+        pads = []
+        for n, s, e in zip(in_shape, strides, eff):
+            total = max((-(-n // s) - 1) * s + e - n, 0)
+            pads.append((total // 2, total - total // 2))
+        pads = tuple(pads)
+    else:
+        pads = pad
+        for (lo, hi), k in zip(pads, window):
+            if lo > k // 2 or hi > k // 2:
+                raise ValueError(
+                    f"{fn}: `padding` must be at most half the window on each side "
+                    f"(window_shape // 2 = {tuple(k // 2 for k in window)}), as in PyTorch; "
+                    f"got padding={padding!r} for window_shape={window}."
+                )
+    out, hi_used = [], []
+    for n, s, e, (lo, hi) in zip(in_shape, strides, eff, pads):
+        padded = n + lo + hi
+        if padded < e:
+            raise ValueError(
+                f"{fn}: the window (extent {eff} with dilation {dilation}) is larger than the "
+                f"padded input {tuple(a + b + c for a, (b, c) in zip(in_shape, pads))}; use a "
+                f"smaller `window_shape` or `dilation`, or more `padding`."
+            )
+        o = (-(-(padded - e) // s) if ceil_mode else (padded - e) // s) + 1
+        if ceil_mode and (o - 1) * s >= n + lo:
+            # PyTorch drops a last window that would start in the right padding.
+            o -= 1
+        out.append(o)
+        hi_used.append((o - 1) * s + e - lo - n)
+    geom = Geometry(window, strides, dilation, pads, tuple(hi_used), in_shape, tuple(out))
+    return x, geom
+
+
+def fill_value(dtype: Any, largest: bool) -> Any:
+    """The identity of max (``largest``) or min for ``dtype``: -inf/+inf, or the integer limits."""
+    if jnp.issubdtype(dtype, jnp.floating):
+        return -np.inf if largest else np.inf
+    info = jnp.iinfo(dtype)
+    return info.min if largest else info.max
+
+
+def check_selectable(fn: str, x: jax.Array) -> None:
+    """Max/min pooling accepts floating and integer inputs (not bool or complex)."""
+    if not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.issubdtype(x.dtype, jnp.integer)):
+        raise TypeError(f"{fn}: `x` must have a floating or integer dtype; got {x.dtype}.")
+
+
+def pad_to_windows(x: jax.Array, geom: Geometry, value: Any) -> jax.Array:
+    """Pads (or crops) the spatial axes of ``(N, *spatial, C)`` to exactly what the windows cover."""
+    config = [(0, 0, 0)]
+    config += [(lo, hi, 0) for (lo, _), hi in zip(geom.pads, geom.hi_used)]
+    config += [(0, 0, 0)]
+    return lax.pad(x, jnp.asarray(value, x.dtype), config)
+
+
+class StridedAxis(NamedTuple):
+    """Windows along one axis of an array already padded to the windows' extent: element ``i`` of
+    window ``o`` is input ``o * stride + i * dilation``."""
+
+    window: int
+    stride: int
+    dilation: int
+    out: int
+
+    def view(self, x: jax.Array, axis: int) -> jax.Array:
+        """Disjoint windows as a new axis after ``axis``, by a reshape (transpose: a reshape)."""
+        k, s, d, o = self.window, self.stride, self.dilation, self.out
+        x = lax.pad(x, jnp.zeros((), x.dtype), _end_pad(x.ndim, axis, o * s - x.shape[axis]))
+        x = x.reshape((*x.shape[:axis], o, s, *x.shape[axis + 1 :]))
+        return lax.slice_in_dim(x, 0, (k - 1) * d + 1, d, axis=axis + 1)
+
+    def taps(self, x: jax.Array, axis: int) -> list[jax.Array]:
+        """Tap ``i`` of every window, one strided slice each (transpose: a strided pad)."""
+        k, s, d, o = self.window, self.stride, self.dilation, self.out
+        return [lax.slice_in_dim(x, i * d, i * d + (o - 1) * s + 1, s, axis=axis) for i in range(k)]
+
+    def first_extreme(self, x: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
+        """Extreme of each window and the int32 tap of its first occurrence (NaN is extreme)."""
+        if self.stride >= (self.window - 1) * self.dilation + 1:
+            return first_extreme_view(self.view(x, axis), axis + 1, largest)
+        # Overlapping windows: a running comparison over the taps; strict, so the first tap wins.
+        taps = self.taps(x, axis)
+        best, first = taps[0], jnp.zeros(taps[0].shape, jnp.int32)
+        for i, tap in enumerate(taps[1:], 1):
+            better = tap > best if largest else tap < best
+            if jnp.issubdtype(tap.dtype, jnp.floating):
+                better = better | (jnp.isnan(tap) & ~jnp.isnan(best))
+            best = jnp.where(better, tap, best)
+            first = jnp.where(better, i, first)
+        return best, first
+
+    def take(self, p: jax.Array, axis: int, first: jax.Array) -> jax.Array:
+        """Tap ``first`` of every window of ``p`` (linear in ``p``)."""
+        if self.stride >= (self.window - 1) * self.dilation + 1:
+            return take_view(self.view(p, axis), axis + 1, first)
+        taps = self.taps(p, axis)
+        out = taps[0]
+        for i, tap in enumerate(taps[1:], 1):
+            out = jnp.where(first == i, tap, out)
+        return out
+
+
+def _end_pad(ndim: int, axis: int, amount: int) -> list[tuple[int, int, int]]:
+    config = [(0, 0, 0)] * ndim
+    config[axis] = (0, amount, 0)
+    return config
+
+
+def first_extreme_view(view: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
+    """Extreme along the window axis ``axis`` and the int32 position of its first occurrence."""
+    best = jnp.max(view, axis=axis) if largest else jnp.min(view, axis=axis)
+    hit = view == jnp.expand_dims(best, axis)
+    if jnp.issubdtype(view.dtype, jnp.floating):
+        hit = hit | jnp.isnan(view)
+    iota = lax.broadcasted_iota(jnp.int32, view.shape, axis)
+    return best, jnp.min(jnp.where(hit, iota, view.shape[axis]), axis=axis)
+
+
+def take_view(view: jax.Array, axis: int, first: jax.Array) -> jax.Array:
+    """Entry ``first`` along the window axis ``axis`` of ``view`` (linear in ``view``)."""
+    onehot = lax.broadcasted_iota(jnp.int32, view.shape, axis) == jnp.expand_dims(first, axis)
+    zero = jnp.zeros((), view.dtype)
+    return jnp.sum(jnp.where(onehot, view, zero), axis=axis, dtype=view.dtype)
+
+
+def select_extreme(
+    x: jax.Array,
+    axes: Sequence[Any],
+    largest: bool,
+    payloads: Sequence[jax.Array] = (),
+) -> tuple[jax.Array, list[jax.Array], list[jax.Array]]:
+    """Separable first-extreme selection over product windows of ``(N, *spatial, C)``.
+
+    ``axes[a]`` describes the windows of spatial axis ``a`` (``first_extreme`` and ``take``
+    methods). Axes are reduced from the last to the first, so that among equal extremes the first
+    in row-major window order wins, as PyTorch's kernels scan. Returns the extremes, the window tap
+    chosen along each axis (int32, ``(N, *out, C)``) and each payload taken at the extremes.
+    """
+    offsets: list[jax.Array] = []
+    payloads = list(payloads)
+    for a in reversed(range(x.ndim - 2)):
+        x, first = axes[a].first_extreme(x, a + 1, largest)
+        offsets = [first] + [axes[a].take(o, a + 1, first) for o in offsets]
+        payloads = [axes[a].take(p, a + 1, first) for p in payloads]
+    return x, offsets, payloads
+
+
+def _strided_axes(geom: Geometry) -> list[StridedAxis]:
+    return [
+        StridedAxis(geom.window[a], geom.strides[a], geom.dilation[a], geom.out_shape[a])
+        for a in range(len(geom.window))
+    ]
+
+
+def _reduce_windows(xp: jax.Array, geom: Geometry, op: str) -> jax.Array:
+    """Reduces every window of a padded ``(N, *spatial, C)`` with "max", "min" or "sum"."""
+    rank = xp.ndim - 2
+    if all(geom.disjoint(a) for a in range(rank)):
+        # One reshape exposes every window; one reduction over the window axes.
+        shape, config = [xp.shape[0]], [(0, 0, 0)]
+        for a in range(rank):
+            o, s = geom.out_shape[a], geom.strides[a]
+            config.append((0, o * s - xp.shape[a + 1], 0))
+            shape += [o, s]
+        config.append((0, 0, 0))
+        xr = lax.pad(xp, jnp.zeros((), xp.dtype), config).reshape((*shape, xp.shape[-1]))
+        starts = [0] * xr.ndim
+        limits = list(xr.shape)
+        steps = [1] * xr.ndim
+        for a in range(rank):
+            limits[2 + 2 * a] = geom.effective(a)
+            steps[2 + 2 * a] = geom.dilation[a]
+        xr = lax.slice(xr, starts, limits, steps)
+        axes = tuple(2 + 2 * a for a in range(rank))
+        return {"max": jnp.max, "min": jnp.min, "sum": jnp.sum}[op](xr, axis=axes)
+    init = {"max": fill_value(xp.dtype, True), "min": fill_value(xp.dtype, False), "sum": 0}[op]
+    computation = {"max": lax.max, "min": lax.min, "sum": lax.add}[op]
+    return lax.reduce_window(
+        xp,
+        # A NumPy init lets lax recognise the monoid and use its differentiable reducers.
+        np.asarray(init, xp.dtype),
+        computation,
+        window_dimensions=(1, *geom.window, 1),
+        window_strides=(1, *geom.strides, 1),
+        padding="VALID",
+        window_dilation=(1, *geom.dilation, 1),
+    )
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _extreme_pool(x: jax.Array, geom: Geometry, largest: bool) -> jax.Array:
+    xp = pad_to_windows(x, geom, fill_value(x.dtype, largest))
+    return _reduce_windows(xp, geom, "max" if largest else "min")
+
+
+@_extreme_pool.defjvp
+def _extreme_pool_jvp(geom, largest, primals, tangents):
+    # The whole derivative goes to the first extreme of each window (PyTorch's rule): pick the
+    # tangent there. The pick is made of reshapes/slices and selects, so its transpose is too.
+    (x,), (dx,) = primals, tangents
+    xp = pad_to_windows(x, geom, fill_value(x.dtype, largest))
+    dxp = pad_to_windows(dx, geom, 0)
+    y, _, (dy,) = select_extreme(xp, _strided_axes(geom), largest, (dxp,))
+    return y, dy
+
+
+@functools.partial(jax.jit, static_argnames=("geom", "largest"))
+def _extreme_pool_core(x: jax.Array, geom: Geometry, largest: bool) -> jax.Array:
+    x2, batch = validation.flatten_batch(x, len(geom.window))
+    return validation.unflatten_batch(_extreme_pool(x2, geom, largest), batch)
+
+
+@functools.partial(jax.jit, static_argnames=("geom",))
+def _max_pool_indices_core(x: jax.Array, geom: Geometry) -> tuple[jax.Array, jax.Array]:
+    rank = len(geom.window)
+    x2, batch = validation.flatten_batch(x, rank)
+    values = _extreme_pool(x2, geom, True)
+    xp = pad_to_windows(lax.stop_gradient(x2), geom, fill_value(x.dtype, True))
+    _, offsets, _ = select_extreme(xp, _strided_axes(geom), True)
+    flat = jnp.zeros(values.shape, jnp.int32)
+    for a in range(rank):
+        o = lax.broadcasted_iota(jnp.int32, values.shape, a + 1)
+        coord = o * geom.strides[a] - geom.pads[a][0] + offsets[a] * geom.dilation[a]
+        flat = flat * geom.in_shape[a] + coord
+    return values, validation.unflatten_batch(flat, batch)
+
+
+def _window_sums(x: jax.Array, geom: Geometry) -> jax.Array:
+    return _reduce_windows(pad_to_windows(x, geom, 0), geom, "sum")
+
+
+def _divisor(geom: Geometry, include_pad: bool) -> np.ndarray | float:
+    """Number of counted window cells per output: a separable product of per-axis counts."""
+    total = np.ones((), np.float64)
+    for a, (k, s, d, n, o) in enumerate(
+        zip(geom.window, geom.strides, geom.dilation, geom.in_shape, geom.out_shape)
+    ):
+        lo, hi = geom.pads[a]
+        taps = np.arange(o)[:, None] * s - lo + np.arange(k)[None, :] * d
+        inside = (taps < n + hi) if include_pad else (taps >= 0) & (taps < n)
+        total = np.multiply.outer(total, inside.sum(axis=1))
+    total = np.maximum(total, 1)
+    if np.all(total == total.flat[0]):
+        return float(total.flat[0])
+    return total.reshape((1, *geom.out_shape, 1))
+
+
+def _compute_dtype(dtype: Any) -> Any:
+    return jnp.float32 if dtype in _HALF else dtype
+
+
+@functools.partial(jax.jit, static_argnames=("geom", "include_pad", "divisor_override"))
+def _avg_pool_core(
+    x: jax.Array, geom: Geometry, include_pad: bool, divisor_override: int | None
+) -> jax.Array:
+    x2, batch = validation.flatten_batch(x, len(geom.window))
+    sums = _window_sums(x2.astype(_compute_dtype(x.dtype)), geom)
+    div = float(divisor_override) if divisor_override else _divisor(geom, include_pad)
+    y = sums / (div if isinstance(div, float) else jnp.asarray(div, sums.dtype))
+    return validation.unflatten_batch(y.astype(x.dtype), batch)
+
+
+@functools.partial(jax.jit, static_argnames=("geom", "p"))
+def _lp_pool_core(x: jax.Array, geom: Geometry, p: float) -> jax.Array:
+    x2, batch = validation.flatten_batch(x, len(geom.window))
+    xc = x2.astype(_compute_dtype(x.dtype))
+    if p == math.inf:
+        y = _extreme_pool(jnp.abs(xc), geom, True)
+        return validation.unflatten_batch(y.astype(x.dtype), batch)
+    powered = lax.integer_pow(xc, int(p)) if float(p).is_integer() else jnp.power(xc, p)
+    # PyTorch computes avg_pool(x**p) * prod(window): cells past the padded input (ceil mode) are
+    # left out of the average's divisor, so such windows are scaled up. Reproduced exactly.
+    div = _divisor(geom, True)
+    scale = math.prod(geom.window) / (div if isinstance(div, float) else jnp.asarray(div, xc.dtype))
+    total = _window_sums(powered, geom) * scale
+    # Zero sums get a zero value and a zero gradient (PyTorch's documented rule), not 0 * inf.
+    zero = total == 0
+    root = jnp.where(zero, 0, jnp.power(jnp.where(zero, 1, total), 1.0 / p))
+    return validation.unflatten_batch(root.astype(x.dtype), batch)
+
+
+_POOL_ARGS = """x: input ``[*batch, *spatial, C]``; the spatial rank (1, 2 or 3) is the length of
+        ``window_shape`` (an int means 2-D).
+      window_shape: window size, an int or one int per spatial axis.
+      strides: step between windows; None (default) means equal to the window, as in PyTorch
+        (Flax's default is 1: pass ``strides=1`` for it).
+      padding: "VALID" (none), "SAME" (lax's rule: output ``ceil(in / stride)``), an int
+        (symmetric, as PyTorch), one int per axis, or per-axis ``(low, high)`` pairs. Explicit
+        padding may be at most ``window // 2`` on each side (PyTorch's rule)."""
+
+_POOL_KW = """dilation: spacing between window taps (int or per axis).
+      ceil_mode: round the output size up, as PyTorch: a last, partial window is kept unless it
+        would start in the right padding."""
+
+_POOL_RAISES = """ValueError: a non-positive window, stride or dilation; negative padding or padding
+        above half the window; a window larger than the padded input; an unknown padding string;
+        ``x`` with too few axes.
+      TypeError: arguments of the wrong type."""
+
+
+def max_pool(
+    x: jax.typing.ArrayLike,
+    window_shape: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: Any = "VALID",
+    *,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+) -> jax.Array:
+    """Max pooling over sliding windows, with PyTorch's window semantics.
+
+    ``[*batch, *spatial, C] -> [*batch, *out, C]``. Padding cells hold -inf (the dtype's minimum
+    for integer inputs), so they never win. Integer inputs keep their dtype and are exact.
+
+    Gradient: the whole cotangent of an output goes to the FIRST maximum of its window in row-major
+    window order, the element whose index :func:`max_pool_with_indices` returns (PyTorch's rule;
+    ``jax.grad`` of ``jnp.max`` instead splits it evenly between ties). The backward pass uses no
+    scatter. NaN counts as the maximum.
+
+    Args:
+      {args}
+      {kw}
+
+    Returns:
+      ``[*batch, *out, C]`` in the dtype of ``x``.
+
+    Raises:
+      {raises}
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.arange(16.0).reshape(4, 4, 1)
+      >>> max_pool(x, 2)[..., 0]
+      Array([[ 5.,  7.],
+             [13., 15.]], dtype=float32)
+
+    References:
+      ``torch.nn.functional.max_pool{{1,2,3}}d`` (values, output sizes, ceil_mode);
+      ``flax.linen.max_pool`` / ``lax.reduce_window`` ("SAME"/"VALID" padding).
+    """
+    fn = "max_pool"
+    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
+    check_selectable(fn, x)
+    return _extreme_pool_core(x, geom, True)
+
+
+def min_pool(
+    x: jax.typing.ArrayLike,
+    window_shape: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: Any = "VALID",
+    *,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+) -> jax.Array:
+    """Min pooling over sliding windows: :func:`max_pool` with the order reversed.
+
+    ``[*batch, *spatial, C] -> [*batch, *out, C]``. Padding cells hold +inf (the dtype's maximum
+    for integer inputs). The gradient goes to the first minimum of each window. Computed directly,
+    not as ``-max_pool(-x)``, so the most negative integer does not overflow.
+
+    Args:
+      {args}
+      {kw}
+
+    Returns:
+      ``[*batch, *out, C]`` in the dtype of ``x``.
+
+    Raises:
+      {raises}
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([[3, 1, 4, 1, 5, 9]], jnp.int32).reshape(6, 1)
+      >>> min_pool(x, (2,))[:, 0]
+      Array([1, 1, 5], dtype=int32)
+
+    References:
+      ``flax.linen.min_pool``; window semantics of ``torch.nn.functional.max_pool{{1,2,3}}d``.
+    """
+    fn = "min_pool"
+    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
+    check_selectable(fn, x)
+    return _extreme_pool_core(x, geom, False)
+
+
+def max_pool_with_indices(
+    x: jax.typing.ArrayLike,
+    window_shape: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: Any = "VALID",
+    *,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+) -> tuple[jax.Array, jax.Array]:
+    """Max pooling that also returns where each maximum came from, as PyTorch's ``return_indices``.
+
+    ``[*batch, *spatial, C] -> ([*batch, *out, C], [*batch, *out, C] int32)``. An index is the
+    flat position ``h * W + w`` (``d * H * W + h * W + w`` in 3-D) of the maximum in the unpadded
+    input of its batch element and channel. Among equal maxima the first in row-major window order
+    is returned, as PyTorch does; the gradient of ``values`` goes to that same element.
+
+    Args:
+      {args}
+      {kw}
+
+    Returns:
+      ``(values, indices)``: the max-pooled values in the dtype of ``x`` and int32 indices.
+
+    Raises:
+      {raises}
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([1.0, 3.0, 3.0, 2.0]).reshape(4, 1)
+      >>> v, i = max_pool_with_indices(x, (2,))
+      >>> v[:, 0], i[:, 0]
+      (Array([3., 3.], dtype=float32), Array([1, 2], dtype=int32))
+
+    References:
+      ``torch.nn.functional.max_pool{{1,2,3}}d(..., return_indices=True)``.
+    """
+    fn = "max_pool_with_indices"
+    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
+    check_selectable(fn, x)
+    return _max_pool_indices_core(x, geom)
+
+
+def avg_pool(
+    x: jax.typing.ArrayLike,
+    window_shape: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: Any = "VALID",
+    *,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> jax.Array:
+    """Average pooling over sliding windows, with PyTorch's divisors.
+
+    ``[*batch, *spatial, C] -> [*batch, *out, C]``. Padding cells hold 0. The divisor of a window
+    is the number of its cells inside the padded input (``count_include_pad=True``, PyTorch's and
+    Flax's default; ceil-mode cells past the padding are never counted) or inside the input alone
+    (``count_include_pad=False``: TensorFlow's behaviour, and Flax's with that flag), or
+    ``divisor_override``. Half-precision inputs are summed in float32.
+
+    Args:
+      {args}
+      {kw}
+      count_include_pad: count padding cells in the divisor.
+      divisor_override: a positive int used as every window's divisor.
+
+    Returns:
+      ``[*batch, *out, C]`` in the dtype of ``x``.
+
+    Raises:
+      {raises}
+      TypeError: an integer ``x`` (averages are not integers).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.arange(16.0).reshape(4, 4, 1)
+      >>> avg_pool(x, 2)[..., 0]
+      Array([[ 2.5,  4.5],
+             [10.5, 12.5]], dtype=float32)
+
+    References:
+      ``torch.nn.functional.avg_pool{{1,2,3}}d``; ``flax.linen.avg_pool``.
+    """
+    fn = "avg_pool"
+    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
+    validation.check_floating(fn, x)
+    if not isinstance(count_include_pad, bool):
+        raise TypeError(f"{fn}: `count_include_pad` must be a bool; got {count_include_pad!r}.")
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)):
+            raise TypeError(f"{fn}: `divisor_override` must be an int or None; got {divisor_override!r}.")
+        if divisor_override <= 0:
+            raise ValueError(f"{fn}: `divisor_override` must be positive; got {divisor_override!r}.")
+        divisor_override = int(divisor_override)
+    return _avg_pool_core(x, geom, count_include_pad, divisor_override)
+
+
+def lp_pool(
+    x: jax.typing.ArrayLike,
+    p: float,
+    window_shape: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: Any = "VALID",
+    *,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+) -> jax.Array:
+    """Power-average (Lp) pooling, PyTorch's formula: ``(sum over the window of x**p) ** (1/p)``.
+
+    ``[*batch, *spatial, C] -> [*batch, *out, C]``. Exactly as PyTorch: ``x**p`` is not taken in
+    absolute value (so an odd ``p`` with negative inputs can give a negative sum, whose ``1/p``-th
+    power is NaN unless ``p == 1``); a window cut by ``ceil_mode`` is scaled by
+    ``window size / cells inside the padded input``; ``p = inf`` is max pooling of ``|x|``.
+    Padding cells hold 0. A zero sum gives 0 with a zero gradient (PyTorch's rule).
+
+    Args:
+      {args}
+      p: the power, a real number > 0 or ``math.inf``.
+      {kw}
+
+    Returns:
+      ``[*batch, *out, C]`` in the dtype of ``x``.
+
+    Raises:
+      {raises}
+      ValueError: ``p`` <= 0 or NaN.
+      TypeError: an integer ``x``.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([3.0, 4.0]).reshape(2, 1)
+      >>> lp_pool(x, 2, (2,))[:, 0]
+      Array([5.], dtype=float32)
+
+    References:
+      ``torch.nn.functional.lp_pool{{1,2,3}}d`` (PyTorch has no padding or dilation for it).
+    """
+    fn = "lp_pool"
+    if not isinstance(p, (int, float, np.integer, np.floating)) or isinstance(p, bool):
+        raise TypeError(f"{fn}: `p` must be a real number; got {p!r}.")
+    if not p > 0:
+        raise ValueError(f"{fn}: `p` must be > 0 (or math.inf); got {p!r}.")
+    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
+    validation.check_floating(fn, x)
+    return _lp_pool_core(x, geom, float(p))
+
+
+for _f in (max_pool, min_pool, max_pool_with_indices, avg_pool, lp_pool):
+    _f.__doc__ = _f.__doc__.format(args=_POOL_ARGS, kw=_POOL_KW, raises=_POOL_RAISES)
+del _f

@@ -1,0 +1,357 @@
+"""Randomised and soft pooling: fractional max pooling, stochastic pooling and SoftPool."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from resample_jax._src import validation
+from resample_jax._src.pooling import (
+    Geometry,
+    check_selectable,
+    first_extreme_view,
+    geometry,
+    pad_to_windows,
+    select_extreme,
+    take_view,
+)
+
+_HALF = (jnp.float16, jnp.bfloat16)
+
+
+def _compute_dtype(dtype: Any) -> Any:
+    return jnp.float32 if dtype in _HALF else dtype
+
+
+# --- fractional max pooling -----------------------------------------------------------------
+
+
+class _FractionalAxis(NamedTuple):
+    """Windows ``[start[o], start[o] + window)`` of one axis, with per-plane starts.
+
+    ``starts`` is int32 and broadcasts against ``(N, *spatial, C)`` with the output size on this
+    axis (size 1 on the other spatial axes).
+    """
+
+    starts: jax.Array
+    window: int
+
+    def view(self, x: jax.Array, axis: int) -> jax.Array:
+        """Windows of ``axis`` as ``(out, window)`` axes, gathered along ``axis``."""
+        shape = list(self.starts.shape)
+        shape.insert(axis + 1, self.window)
+        positions = jnp.expand_dims(self.starts, axis + 1) + lax.broadcasted_iota(
+            jnp.int32, tuple(shape), axis + 1
+        )
+        flat = positions.reshape((*shape[:axis], -1, *shape[axis + 2 :]))
+        picked = jnp.take_along_axis(x, flat, axis=axis, mode="clip")
+        return picked.reshape((*picked.shape[:axis], *shape[axis : axis + 2], *picked.shape[axis + 1 :]))
+
+    def first_extreme(self, x: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
+        return first_extreme_view(self.view(x, axis), axis + 1, largest)
+
+    def take(self, p: jax.Array, axis: int, first: jax.Array) -> jax.Array:
+        return take_view(self.view(p, axis), axis + 1, first)
+
+
+def _fractional_starts(
+    samples: jax.Array, size_in: int, size_out: int, window: int
+) -> jax.Array:
+    """PyTorch's pseudo-random window starts for one axis from samples ``u`` in [0, 1).
+
+    ``start[i] = int((i + u) * alpha) - int(u * alpha)`` with ``alpha = (in - window) / (out - 1)``
+    for ``i < out - 1``, and ``start[out - 1] = in - window``; computed in the samples' dtype as
+    PyTorch computes it in the input's, so that truncations agree bit for bit.
+    """
+    dtype = samples.dtype
+    last = jnp.full((*samples.shape, 1), size_in - window, jnp.int32)
+    if size_out == 1:
+        return last
+    alpha = np.asarray(size_in - window, dtype) / np.asarray(size_out - 1, dtype)
+    i = lax.broadcasted_iota(dtype, (*samples.shape, size_out - 1), samples.ndim)
+    u = samples[..., None]
+    starts = (
+        jnp.floor((i + u) * alpha).astype(jnp.int32) - jnp.floor(u * alpha).astype(jnp.int32)
+    )
+    return jnp.concatenate([starts, last], axis=-1)
+
+
+@functools.partial(jax.jit, static_argnames=("out", "window", "return_indices"))
+def _fractional_core(
+    x: jax.Array,
+    samples: jax.Array,
+    out: tuple[int, ...],
+    window: tuple[int, ...],
+    return_indices: bool,
+):
+    rank = len(out)
+    x2, batch = validation.flatten_batch(x, rank)
+    n, c = x2.shape[0], x2.shape[-1]
+    samples = samples.reshape((n, c, rank))
+    in_shape = x2.shape[1:-1]
+    axes, starts = [], []
+    for a in range(rank):
+        st = _fractional_starts(samples[..., a], in_shape[a], out[a], window[a])  # (N, C, out)
+        shape = [n] + [1] * rank + [c]
+        shape[a + 1] = out[a]
+        st = jnp.moveaxis(st, 1, -1).reshape(shape)
+        starts.append(st)
+        axes.append(_FractionalAxis(st, window[a]))
+    # Offsets are chosen on a gradient-free copy; the values are then taken from x itself, so the
+    # gradient of each output goes to its first maximum alone.
+    _, offsets, (values,) = select_extreme(lax.stop_gradient(x2), axes, True, (x2,))
+    values = validation.unflatten_batch(values, batch)
+    if not return_indices:
+        return values
+    flat = jnp.zeros(offsets[0].shape, jnp.int32)
+    for a in range(rank):
+        flat = flat * in_shape[a] + starts[a] + offsets[a]
+    return values, validation.unflatten_batch(flat, batch)
+
+
+def fractional_max_pool(
+    key: jax.Array | None,
+    x: jax.typing.ArrayLike,
+    output_size: int | Sequence[int],
+    window_shape: int | Sequence[int] = 2,
+    *,
+    samples: jax.typing.ArrayLike | None = None,
+    return_indices: bool = False,
+) -> jax.Array | tuple[jax.Array, jax.Array]:
+    """Fractional max pooling (Graham 2014) with PyTorch's pseudo-random window sequences.
+
+    ``[*batch, *spatial, C] -> [*batch, *output_size, C]``. Along an axis of input size ``n``,
+    output ``i`` is the maximum over ``[start[i], start[i] + window)`` with
+    ``start[i] = int((i + u) * alpha) - int(u * alpha)``, ``alpha = (n - window) / (out - 1)``,
+    ``start[out - 1] = n - window``, and one sample ``u`` in [0, 1) per batch element, channel and
+    axis: Graham's pseudo-random sequence. With ``window = 2`` and ``n / out`` in (1, 2) the
+    windows overlap (Graham's overlapping variant). Ties and gradients follow :func:`max_pool`.
+
+    Note: each channel has its own window sequence, so windows are gathered; the backward pass of
+    that gather is a scatter-add.
+
+    Args:
+      key: a PRNG key drawing the samples; may be None when ``samples`` is given.
+      x: input ``[*batch, *spatial, C]``; the spatial rank is the length of ``output_size``.
+      output_size: an int (2-D) or one int per spatial axis; needs ``out + window - 1 <= in``.
+      window_shape: window size (int or per axis), default 2.
+      samples: explicit samples ``[*batch, C, rank]`` in [0, 1), in spatial-axis order (D, H, W).
+        PyTorch's ``_random_samples`` is ``(N, C, rank)`` in order (W, H) for 2-D and (D, H, W)
+        for 3-D: pass ``s[..., ::-1]`` of a 2-D one to reproduce ``fractional_max_pool2d``.
+      return_indices: also return int32 flat indices of the maxima, as PyTorch.
+
+    Returns:
+      ``[*batch, *output_size, C]`` in the dtype of ``x``, or ``(values, indices)``.
+
+    Raises:
+      ValueError: a non-positive size or window, ``out + window - 1 > in``, or ``samples`` of the
+        wrong shape; ``x`` with too few axes.
+      TypeError: neither ``key`` nor ``samples`` given; a bool or complex ``x``.
+
+    Example:
+      >>> import jax, jax.numpy as jnp
+      >>> x = jnp.arange(25.0).reshape(5, 5, 1)
+      >>> fractional_max_pool(jax.random.key(0), x, 3).shape
+      (3, 3, 1)
+
+    References:
+      B. Graham, "Fractional Max-Pooling", arXiv:1412.6071, 2014;
+      ``torch.nn.functional.fractional_max_pool{2,3}d(..., _random_samples=...)``.
+    """
+    fn = "fractional_max_pool"
+    rank = validation.rank_of(fn, "output_size", output_size)
+    out = validation.int_tuple(fn, "output_size", output_size, rank)
+    window = validation.int_tuple(fn, "window_shape", window_shape, rank)
+    x = validation.check_array(fn, x, rank)
+    check_selectable(fn, x)
+    if not isinstance(return_indices, bool):
+        raise TypeError(f"{fn}: `return_indices` must be a bool; got {return_indices!r}.")
+    in_shape = validation.spatial_shape(x, rank)
+    for n, m, k in zip(in_shape, out, window):
+        if m + k - 1 > n:
+            raise ValueError(
+                f"{fn}: `output_size` {out} with `window_shape` {window} needs "
+                f"output + window - 1 <= input on every axis; input is {in_shape}."
+            )
+    batch = x.shape[: x.ndim - 1 - rank]
+    sample_shape = (*batch, x.shape[-1], rank)
+    dtype = _compute_dtype(x.dtype) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.float32
+    if samples is None:
+        if key is None:
+            raise TypeError(f"{fn}: give a PRNG `key` or explicit `samples`; got neither.")
+        samples = jax.random.uniform(key, sample_shape, dtype)
+    else:
+        samples = jnp.asarray(samples)
+        if samples.shape != sample_shape:
+            raise ValueError(
+                f"{fn}: `samples` must have shape (*batch, C, rank) = {sample_shape}; "
+                f"got {samples.shape}."
+            )
+        samples = samples.astype(dtype)
+    return _fractional_core(x, samples, out, window, return_indices)
+
+
+# --- stochastic pooling ---------------------------------------------------------------------
+
+
+def _patches(xp: jax.Array, geom: Geometry) -> jax.Array:
+    """Every window of a padded ``(N, *spatial, C)`` as ``(N, *out, K, C)``, K = prod(window).
+
+    One strided slice per window tap, in row-major window order.
+    """
+    rank = xp.ndim - 2
+    taps = []
+    for offset in itertools.product(*(range(k) for k in geom.window)):
+        start = [0] + [i * d for i, d in zip(offset, geom.dilation)] + [0]
+        limit = [xp.shape[0]]
+        limit += [st + (o - 1) * s + 1 for st, o, s in zip(start[1:], geom.out_shape, geom.strides)]
+        limit += [xp.shape[-1]]
+        taps.append(lax.slice(xp, start, limit, (1, *geom.strides[:rank], 1)))
+    return jnp.stack(taps, axis=-2)
+
+
+@functools.partial(jax.jit, static_argnames=("geom", "training"))
+def _stochastic_core(key: jax.Array | None, x: jax.Array, geom: Geometry, training: bool):
+    x2, batch = validation.flatten_batch(x, len(geom.window))
+    p = _patches(x2.astype(_compute_dtype(x.dtype)), geom)
+    total = jnp.sum(p, axis=-2, keepdims=True)
+    if training:
+        # Inverse-CDF sampling: the chosen tap is the number of cumulative sums <= u * total,
+        # so zero-probability taps are never chosen (a window of zeros gives 0 either way).
+        u = jax.random.uniform(key, total.shape, total.dtype)
+        below = jnp.cumsum(lax.stop_gradient(p), axis=-2) <= lax.stop_gradient(u * total)
+        first = jnp.minimum(jnp.sum(below, axis=-2, dtype=jnp.int32), p.shape[-2] - 1)
+        y = take_view(p, p.ndim - 2, first)
+    else:
+        positive = total > 0
+        safe = jnp.where(positive, total, 1)
+        y = jnp.where(positive, jnp.sum(p * p, axis=-2, keepdims=True) / safe, 0)[..., 0, :]
+    return validation.unflatten_batch(y.astype(x.dtype), batch)
+
+
+def stochastic_pool(
+    key: jax.Array | None,
+    x: jax.typing.ArrayLike,
+    window_shape: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    *,
+    training: bool = True,
+) -> jax.Array:
+    """Stochastic pooling (Zeiler & Fergus 2013): sample one activation per window.
+
+    ``[*batch, *spatial, C] -> [*batch, *out, C]``. In training, each window outputs one of its
+    activations, drawn with probability ``p_i = x_i / sum_j x_j``; the gradient goes to the drawn
+    one. At inference (``training=False``) the output is the expectation
+    ``sum_i p_i x_i = sum_i x_i**2 / sum_j x_j``. A window of zeros outputs 0. Inputs must be
+    non-negative (e.g. after a ReLU): negative values, which cannot be checked on traced arrays,
+    give meaningless probabilities.
+
+    Args:
+      key: PRNG key for the draws; may be None when ``training=False``.
+      x: non-negative input ``[*batch, *spatial, C]``; the spatial rank is the length of
+        ``window_shape`` (an int means 2-D).
+      window_shape: window size (int or per axis).
+      strides: window step; None means equal to the window.
+      training: draw (True) or take the expectation (False).
+
+    Returns:
+      ``[*batch, *out, C]`` in the dtype of ``x`` (VALID windows).
+
+    Raises:
+      ValueError: non-positive window or strides, a window larger than the input, too few axes.
+      TypeError: no ``key`` in training, or a non-floating ``x``.
+
+    Example:
+      >>> import jax, jax.numpy as jnp
+      >>> x = jnp.array([0.0, 2.0, 1.0, 3.0]).reshape(4, 1)
+      >>> stochastic_pool(None, x, (2,), training=False)[:, 0]
+      Array([2.  , 2.5], dtype=float32)
+
+    References:
+      M. D. Zeiler, R. Fergus, "Stochastic Pooling for Regularization of Deep Convolutional
+      Neural Networks", ICLR 2013.
+    """
+    fn = "stochastic_pool"
+    x, geom = geometry(fn, x, window_shape, strides, "VALID", 1, False)
+    validation.check_floating(fn, x)
+    if not isinstance(training, bool):
+        raise TypeError(f"{fn}: `training` must be a bool; got {training!r}.")
+    if training and key is None:
+        raise TypeError(f"{fn}: training needs a PRNG `key`; got None.")
+    return _stochastic_core(key if training else None, x, geom, training)
+
+
+# --- SoftPool -------------------------------------------------------------------------------
+
+
+@functools.partial(jax.jit, static_argnames=("geom",))
+def _soft_core(x: jax.Array, geom: Geometry) -> jax.Array:
+    x2, batch = validation.flatten_batch(x, len(geom.window))
+    xc = x2.astype(_compute_dtype(x.dtype))
+    p = _patches(pad_to_windows(xc, geom, 0), geom)
+    padded = any(lo > 0 or hi > 0 for (lo, _), hi in zip(geom.pads, geom.hi_used))
+    if padded:
+        # Padding cells get zero weight: mark the real cells by pooling a mask the same way.
+        ones = jnp.ones((1, *x2.shape[1:-1], 1), jnp.bool_)
+        inside = _patches(pad_to_windows(ones, geom, False), geom)
+    else:
+        inside = jnp.ones((), jnp.bool_)
+    # Subtracting each window's maximum keeps exp() finite; the weights are unchanged by it.
+    top = lax.stop_gradient(jnp.max(jnp.where(inside, p, -jnp.inf), axis=-2, keepdims=True))
+    w = jnp.where(inside, jnp.exp(jnp.where(inside, p - top, 0)), 0)
+    y = jnp.sum(w * p, axis=-2) / jnp.sum(w, axis=-2)
+    return validation.unflatten_batch(y.astype(x.dtype), batch)
+
+
+def soft_pool(
+    x: jax.typing.ArrayLike,
+    window_shape: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: Any = "VALID",
+    *,
+    dilation: int | Sequence[int] = 1,
+) -> jax.Array:
+    """SoftPool (Stergiou et al. 2021): the softmax-weighted mean of each window.
+
+    ``[*batch, *spatial, C] -> [*batch, *out, C]``: ``sum_i exp(x_i) x_i / sum_j exp(x_j)`` over
+    each window, computed with each window's maximum subtracted inside ``exp`` so that large
+    activations do not overflow. Padding cells are left out (zero weight). Smooth everywhere;
+    between the window's mean and its maximum for any input.
+
+    Args:
+      x: input ``[*batch, *spatial, C]``; the spatial rank is the length of ``window_shape``
+        (an int means 2-D).
+      window_shape: window size (int or per axis).
+      strides: window step; None means equal to the window.
+      padding: "VALID", "SAME", an int, per-axis ints or ``(low, high)`` pairs (at most half the
+        window per side, as :func:`max_pool`).
+      dilation: spacing between window taps.
+
+    Returns:
+      ``[*batch, *out, C]`` in the dtype of ``x``; half precision computes in float32.
+
+    Raises:
+      ValueError: bad window, strides, dilation or padding (as :func:`max_pool`); too few axes.
+      TypeError: a non-floating ``x``.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([0.0, jnp.log(3.0)]).reshape(2, 1)
+      >>> float(soft_pool(x, (2,))[0, 0])  # (0 * 1 + log(3) * 3) / 4
+      0.8239592909812927
+
+    References:
+      A. Stergiou, R. Poppe, G. Kalliatakis, "Refining activation downsampling with SoftPool",
+      ICCV 2021.
+    """
+    fn = "soft_pool"
+    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, False)
+    validation.check_floating(fn, x)
+    return _soft_core(x, geom)

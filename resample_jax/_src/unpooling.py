@@ -1,0 +1,233 @@
+"""Max unpooling: the inverse of max pooling with indices, built without a scatter.
+
+Every output position can only receive a value from the few pooling windows that cover it (at most
+``ceil(window / stride)`` per axis). For each such candidate window, the pooled values and indices
+are repeated ``stride`` times and shifted (pads / slices only), so that each output position sees
+the candidate's value and index; the output is a select of the candidate whose index equals the
+position's own flat index. Both the forward pass and its VJP (a select, slices and a reduction) are
+therefore scatter-free.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from resample_jax._src import validation
+
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+def _repeat(a: jax.Array, axis: int, times: int) -> jax.Array:
+    """``jnp.repeat`` along ``axis`` as broadcast + reshape (its VJP is a reshape + sum)."""
+    if times == 1:
+        return a
+    shape = list(a.shape)
+    expanded = jnp.expand_dims(a, axis + 1)
+    expanded = jnp.broadcast_to(expanded, (*shape[: axis + 1], times, *shape[axis + 1 :]))
+    shape[axis] *= times
+    return expanded.reshape(shape)
+
+
+def _shift(a: jax.Array, axis: int, low: int, high: int, fill) -> jax.Array:
+    """Pads (positive) or crops (negative) ``axis`` of ``a`` by ``low`` / ``high``."""
+    config = [(0, 0, 0)] * a.ndim
+    config[axis] = (low, high, 0)
+    return jax.lax.pad(a, jnp.asarray(fill, a.dtype), config)
+
+
+@functools.partial(jax.jit, static_argnames=("output_size", "window", "strides", "pad_low"))
+def _max_unpool(
+    x: jax.Array,
+    indices: jax.Array,
+    output_size: tuple[int, ...],
+    window: tuple[int, ...],
+    strides: tuple[int, ...],
+    pad_low: tuple[int, ...],
+) -> jax.Array:
+    rank = len(output_size)
+    indices = indices.astype(jnp.int32)
+    out_shape = (1, *output_size, 1)
+
+    # Candidates as (offset tuple, values, indices); offset j on an axis means the window
+    # floor((o + p) / s) - j, i.e. the j-th latest window that can cover output position o.
+    candidates = [((), x, indices)]
+    for d in range(rank):
+        axis = 1 + d
+        size_in, size_out = x.shape[axis], output_size[d]
+        s, w, p = strides[d], window[d], pad_low[d]
+        reach = -(-w // s)
+        axis_shape = [1] * (rank + 2)
+        axis_shape[axis] = size_out
+        position = jax.lax.broadcasted_iota(jnp.int32, tuple(axis_shape), axis)
+        expanded = []
+        for offsets, values, idx in candidates:
+            rep_values, rep_idx = _repeat(values, axis, s), _repeat(idx, axis, s)
+            for j in range(reach):
+                low, high = j * s - p, size_out + p - j * s - size_in * s
+                cand_values = _shift(rep_values, axis, low, high, 0)
+                cand_idx = _shift(rep_idx, axis, low, high, -1)
+                if w % s:
+                    # With window % stride != 0 the latest windows do not reach every position.
+                    covered = jnp.remainder(position + p, s) + j * s < w
+                    cand_idx = jnp.where(covered, cand_idx, jnp.int32(-1))
+                expanded.append(((*offsets, j), cand_values, cand_idx))
+        candidates = expanded
+
+    flat = jnp.zeros(out_shape, jnp.int32)
+    for d in range(rank):
+        stride_flat = math.prod(output_size[d + 1 :])
+        flat = flat + jax.lax.broadcasted_iota(jnp.int32, out_shape, 1 + d) * jnp.int32(stride_flat)
+
+    # Larger offsets are earlier windows; applying them first lets the last window in row-major
+    # order win when several windows chose the same element.
+    out = jnp.zeros((x.shape[0], *output_size, x.shape[-1]), x.dtype)
+    for _, values, idx in sorted(candidates, key=lambda c: tuple(-j for j in c[0])):
+        out = jnp.where(idx == flat, values, out)
+    return out
+
+
+def _check_indices_in_windows(fn, idx, output_size, window, strides, pad_low) -> None:
+    rank = len(output_size)
+    idx = idx.astype(np.int64)
+    total = math.prod(output_size)
+    bad = (idx < 0) | (idx >= total)
+    rem = np.where(bad, 0, idx)
+    coords = []
+    for size in reversed(output_size):
+        coords.append(rem % size)
+        rem = rem // size
+    coords.reverse()
+    for d in range(rank):
+        axis = idx.ndim - 1 - rank + d
+        shape = [1] * idx.ndim
+        shape[axis] = idx.shape[axis]
+        start = np.arange(idx.shape[axis]).reshape(shape) * strides[d] - pad_low[d]
+        bad |= (coords[d] < start) | (coords[d] >= start + window[d])
+    if bad.any():
+        where = tuple(int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{fn}: `indices` at position {where} is {int(idx[where])}, which is not a flat index "
+            f"(into output_size {output_size}) inside its pooling window (window_shape {window}, "
+            f"strides {strides}, padding {pad_low}); pass the indices returned by max pooling "
+            f"with the same geometry."
+        )
+
+
+def max_unpool(
+    x: ArrayLike,
+    indices: ArrayLike,
+    output_size,
+    *,
+    window_shape=None,
+    strides=None,
+    padding=0,
+) -> jax.Array:
+    """Inverse of max pooling with indices: ``[*batch, h, w, C] -> [*batch, H, W, C]``.
+
+    Each pooled value ``x[..., k, c]`` is written at the position its index names in the output, and
+    every other output position is zero, as ``torch.nn.functional.max_unpool{1,2,3}d``. ``indices``
+    are PyTorch's: for each batch element and channel, the flat row-major index into the output's
+    spatial axes (``H * W``, or ``D * H * W``), the ones ``max_pool(..., return_indices=True)``
+    returns. 1-D, 2-D or 3-D by the length of ``output_size``.
+
+    Computed without a scatter: each output position compares its own flat index with the indices
+    of the (at most ``ceil(window / stride)`` per axis) pooling windows that cover it, so the
+    pooling geometry must be the one that produced ``indices``.
+
+    Duplicate indices (overlapping windows that chose the same input element): the window that is
+    last in row-major order wins, as PyTorch does when it runs on one CPU thread (with several
+    threads, and on GPU, PyTorch's winner is nondeterministic, pytorch#78249). The VJP is the
+    exact transpose of this rule: a losing window gets zero gradient (PyTorch instead gathers for
+    every window, pytorch#80204). Without duplicates ``max_unpool`` is the adjoint of gathering at
+    ``indices``: ``<max_unpool(v, idx), y> = <v, take(y, idx)>``.
+
+    Args:
+      x: pooled values ``[*batch, *pooled_spatial, C]``, any dtype.
+      indices: integer array of the same shape as ``x``, each entry a flat index into
+        ``output_size`` lying inside the window of its pooled position. Cast to int32.
+      output_size: spatial size of the output, an int (2-D, square) or a tuple of 1 to 3 ints. Odd
+        sizes (from pooling an odd-sized input) are given here.
+      window_shape: pooling window, an int or one per axis. Default: ``strides`` when given, else
+        ``output_size // pooled_size`` (non-overlapping windows).
+      strides: pooling strides, an int or one per axis. Default: ``window_shape``.
+      padding: pooling padding: an int (symmetric, as PyTorch), one int or ``(low, high)`` pair per
+        axis, or ``"VALID"`` / ``"SAME"`` (``lax.reduce_window`` semantics on ``output_size``).
+
+    Returns:
+      ``[*batch, *output_size, C]``, same dtype as ``x``.
+
+    Raises:
+      ValueError: if ``indices`` has another shape than ``x``, ``output_size`` is smaller than the
+        pooled size and no window is given, the geometry is invalid (sizes < 1, low padding >=
+        window), or — when ``indices`` is a concrete array — an index is outside its pooling
+        window or the output. When ``indices`` is traced (inside ``jax.jit`` / ``jax.vmap``) that
+        check cannot run: such entries are dropped (they write nothing).
+      TypeError: if ``indices`` is not an integer array.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from resample_jax import max_unpool
+      >>> x = jnp.array([[5.0], [7.0]])          # max_pool1d of [1, 5, 7, 2], window 2
+      >>> idx = jnp.array([[1], [2]])
+      >>> max_unpool(x, idx, (4,))[..., 0]
+      Array([0., 5., 7., 0.], dtype=float32)
+
+    References:
+      Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 2014;
+      Badrinarayanan et al., "SegNet", TPAMI 2017; ``torch.nn.functional.max_unpool2d``.
+    """
+    fn = "max_unpool"
+    rank = validation.rank_of(fn, "output_size", output_size)
+    out_size = validation.int_tuple(fn, "output_size", output_size, rank)
+    arr = validation.check_array(fn, x, rank)
+    in_size = validation.spatial_shape(arr, rank)
+
+    if isinstance(indices, (str, bytes)) or indices is None:
+        raise TypeError(f"{fn}: `indices` must be an integer array; got {type(indices).__name__}.")
+    traced = isinstance(indices, jax.core.Tracer)
+    idx = indices if traced else np.asarray(indices)
+    if not jnp.issubdtype(idx.dtype, jnp.integer):
+        raise TypeError(f"{fn}: `indices` must have an integer dtype; got {idx.dtype}.")
+    if tuple(idx.shape) != tuple(arr.shape):
+        raise ValueError(
+            f"{fn}: `indices` must have the shape of `x` {tuple(arr.shape)}; "
+            f"got {tuple(idx.shape)}."
+        )
+    if math.prod(out_size) > _INT32_MAX:
+        raise ValueError(f"{fn}: `output_size` {out_size} has more positions than int32 indices.")
+
+    if window_shape is None:
+        if strides is not None:
+            window = validation.int_tuple(fn, "strides", strides, rank)
+        else:
+            window = tuple(o // i if i else 0 for o, i in zip(out_size, in_size, strict=True))
+            if any(w < 1 for w in window):
+                raise ValueError(
+                    f"{fn}: `output_size` {out_size} is smaller than the pooled size {in_size} of "
+                    f"`x`; give `window_shape` / `strides` explicitly."
+                )
+    else:
+        window = validation.int_tuple(fn, "window_shape", window_shape, rank)
+    stride_t = window if strides is None else validation.int_tuple(fn, "strides", strides, rank)
+    pads = validation.padding_pairs(fn, padding, rank)
+    if isinstance(pads, str):
+        pads = tuple(jax.lax.padtype_to_pads(out_size, window, stride_t, pads))
+    pad_low = tuple(int(lo) for lo, _ in pads)
+    if any(p >= w for p, w in zip(pad_low, window, strict=True)):
+        raise ValueError(
+            f"{fn}: `padding` {padding!r} must be smaller than the window {window} on every axis."
+        )
+
+    if not traced:
+        _check_indices_in_windows(fn, idx, out_size, window, stride_t, pad_low)
+    flat_x, batch = validation.flatten_batch(arr, rank)
+    # Concrete indices were range-checked above, so the int32 cast is exact.
+    flat_idx = (idx if traced else jnp.asarray(idx.astype(np.int32))).reshape(flat_x.shape)
+    out = _max_unpool(flat_x, flat_idx, out_size, window, stride_t, pad_low)
+    return validation.unflatten_batch(out, batch)

@@ -1,0 +1,446 @@
+"""Small NNX networks whose resampling stages are any method of :mod:`resample_jax.methods`.
+
+Super-resolution heads (:class:`SRNet`: SRCNN, FSRCNN, ESPCN with their papers' weight counts),
+segmentation nets (:class:`UNet`, :class:`FCN`, :class:`SegNet`) and :func:`count_weights`. The nets
+are tiny by default so they train on a CPU; every size that the papers fix is an argument.
+Arrays are channels-last ``(*batch, *spatial, C)``.
+
+Example:
+  >>> import jax.numpy as jnp
+  >>> from flax import nnx
+  >>> net = UNet(1, 3, widths=(4, 8, 16), rngs=nnx.Rngs(0))
+  >>> net(jnp.ones((2, 13, 11, 1))).shape
+  (2, 13, 11, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from resample_jax import initializers, methods
+from resample_jax import nnx as rnnx
+from resample_jax._src import validation
+from resample_jax._src.fusion import FUSE_MODES, fuse, match_size
+
+__all__ = ["FCN", "SRNet", "SegNet", "UNet", "count_weights"]
+
+
+def count_weights(module: nnx.Module, include_bias: bool = False) -> int:
+    """Number of scalar parameters of ``module``, counted as papers count weights.
+
+    Args:
+      module: an NNX module.
+      include_bias: False counts only the parameters named ``kernel`` (convolution and linear
+        weights: what SRCNN / FSRCNN / ESPCN report); True counts every ``nnx.Param`` (biases,
+        PReLU slopes too).
+
+    Returns:
+      The count, a Python int.
+
+    Example:
+      >>> from flax import nnx
+      >>> count_weights(SRNet("srcnn", 3, rngs=nnx.Rngs(0)))
+      8032
+    """
+    total = 0
+    for path, node in nnx.iter_graph(module):
+        if isinstance(node, nnx.Param) and (include_bias or (path and path[-1] == "kernel")):
+            total += int(node.size)
+    return total
+
+
+def _conv(
+    in_features: int, out_features: int, kernel: int, rank: int, rngs: nnx.Rngs, *, bias: bool = True
+) -> rnnx.StridedConv:
+    """Stride-1 'SAME' convolution (the plain layers between resampling stages)."""
+    return rnnx.StridedConv(
+        in_features, out_features, (kernel,) * rank, 1, "SAME", use_bias=bias, rngs=rngs
+    )
+
+
+class _ConvBlock(nnx.Module):
+    """Two 3x3 convolutions with ReLU (the U-Net / SegNet stage)."""
+
+    def __init__(self, in_features: int, out_features: int, rank: int, rngs: nnx.Rngs):
+        self.conv1 = _conv(in_features, out_features, 3, rank, rngs)
+        self.conv2 = _conv(out_features, out_features, 3, rank, rngs)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return jax.nn.relu(self.conv2(jax.nn.relu(self.conv1(x))))
+
+
+def _fused_features(fusion: str, skip: int, x: int) -> int:
+    return skip + x if fusion == "concat" else x
+
+
+def _check_widths(fn: str, widths: Any, depth: int) -> tuple[int, ...]:
+    if not isinstance(widths, (tuple, list)) or not all(
+        isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths
+    ):
+        raise ValueError(f"{fn}: `widths` must be a sequence of positive ints; got {widths!r}.")
+    if len(widths) < depth:
+        raise ValueError(
+            f"{fn}: `widths` needs at least `depth` = {depth} entries (one per level); got {widths!r}."
+        )
+    return tuple(widths[:depth])
+
+
+class UNet(nnx.Module):
+    """U-Net with any downsampler, upsampler and skip fusion from the method table.
+
+    ``(*batch, *spatial, in_features) -> (*batch, *spatial, out_features)``. ``depth`` levels of
+    two 3x3 conv + ReLU with ``widths[i]`` channels; between levels ``make_downsampler(down, w, w,
+    2)``; on the way up ``make_upsampler(up, widths[i + 1], widths[i], 2)``, then
+    :func:`resample_jax.fuse` with the skip (which first matches the upsampled map's size to the
+    skip's, so odd input sizes work), then a conv block; a final 1x1 convolution. 1-D, 2-D or
+    3-D by ``rank``.
+
+    Args:
+      in_features: input channels.
+      out_features: output channels (classes).
+      depth: number of resolution levels (``depth - 1`` down / up steps).
+      widths: channels per level; at least ``depth`` entries.
+      down: a :func:`resample_jax.methods.downsampler_names` name.
+      up: a :func:`resample_jax.methods.upsampler_names` name (not ``max_unpool``: use
+        :class:`SegNet`).
+      fusion: a :func:`resample_jax.fuse` mode.
+      rank: spatial rank.
+      rngs: random streams.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from flax import nnx
+      >>> net = UNet(1, 2, depth=2, widths=(4, 8), up="pixel_shuffle", rank=1, rngs=nnx.Rngs(0))
+      >>> net(jnp.ones((9, 1))).shape
+      (9, 2)
+
+    References:
+      Ronneberger, Fischer & Brox, "U-Net", MICCAI 2015.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        depth: int = 3,
+        widths: Sequence[int] = (16, 32, 64),
+        down: str = "max_pool",
+        up: str = "bilinear",
+        fusion: str = "concat",
+        rank: int = 2,
+        rngs: nnx.Rngs,
+    ):
+        fn = "UNet"
+        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+            raise ValueError(f"{fn}: `depth` must be a positive int; got {depth!r}.")
+        widths = _check_widths(fn, widths, depth)
+        if methods.get_method(up, "up").needs_indices:
+            raise ValueError(
+                f"{fn}: `up` = {up!r} needs max-pooling indices; use SegNet for unpooling."
+            )
+        self.fusion = validation.check_choice(fn, "fusion", fusion, FUSE_MODES)
+        self.rank = rank
+        self.encoders = nnx.List(
+            [_ConvBlock(c_in, w, rank, rngs) for c_in, w in zip((in_features, *widths), widths)]
+        )
+        self.downs = nnx.List(
+            [methods.make_downsampler(down, w, w, 2, rank=rank, rngs=rngs) for w in widths[:-1]]
+        )
+        self.ups = nnx.List(
+            [
+                methods.make_upsampler(up, widths[i + 1], widths[i], 2, rank=rank, rngs=rngs)
+                for i in reversed(range(depth - 1))
+            ]
+        )
+        self.decoders = nnx.List(
+            [
+                _ConvBlock(_fused_features(fusion, widths[i], widths[i]), widths[i], rank, rngs)
+                for i in reversed(range(depth - 1))
+            ]
+        )
+        self.head = _conv(widths[0], out_features, 1, rank, rngs)
+
+    def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
+        h = jnp.asarray(x)
+        skips = []
+        for i, encoder in enumerate(self.encoders):
+            h = encoder(h)
+            if i < len(self.downs):
+                skips.append(h)
+                h = self.downs[i](h)
+        for upsample, decoder, skip in zip(self.ups, self.decoders, reversed(skips)):
+            h = decoder(fuse(skip, upsample(h), mode=self.fusion, rank=self.rank))
+        return self.head(h)
+
+
+_SR_DEFAULT_UPSAMPLER = {"srcnn": "bicubic", "fsrcnn": "conv_transpose", "espcn": "pixel_shuffle"}
+
+
+class SRNet(nnx.Module):
+    """Single-image super-resolution nets (SRCNN, FSRCNN, ESPCN) with a swappable upsampler.
+
+    ``(*batch, H, W, channels) -> (*batch, scale * H, scale * W, channels)``. Architectures, with the
+    weight counts of the papers (``count_weights``, 1 channel, default upsampler, biases and PReLU
+    slopes excluded as the papers count them):
+
+    * ``"srcnn"`` (Dong et al. 2014, 9-1-5): upsample first (default bicubic), then
+      conv 9x9 -> 64, ReLU, 1x1 -> 32, ReLU, 5x5 -> channels. 8,032 weights.
+    * ``"fsrcnn"`` (Dong et al. 2016, d=56, s=12, m=4): conv 5x5 -> 56, 1x1 -> 12, 4 x 3x3 12 -> 12,
+      1x1 -> 56 (PReLU after each), then the upsampler 56 -> channels (default: a 9x9 transposed
+      convolution, stride ``scale``). 12,464 weights (the paper's count: convolution weights only).
+    * ``"espcn"`` (Shi et al. 2016, 5-3-3): conv 5x5 -> 64, tanh, 3x3 -> 32, tanh, then the
+      upsampler 32 -> channels (default: 3x3 sub-pixel convolution, ICNR-initialised).
+      22,624 weights at scale 3.
+
+    ``upsampler`` names any :func:`resample_jax.methods.upsampler_names` method for the upsampling
+    stage (built with ``make_upsampler``, kernel 9 / 3 for FSRCNN / ESPCN); a fixed method in
+    FSRCNN / ESPCN is preceded by a 1x1 projection to ``channels``. ``residual=True`` adds a fixed
+    bicubic upsampling of the input to the output, so the net learns the residual over bicubic
+    (what makes short-run comparisons between upsamplers fair).
+
+    Args:
+      arch: ``"srcnn"``, ``"fsrcnn"`` or ``"espcn"``.
+      scale: integer upscaling factor.
+      upsampler: method name, or None for the architecture's own.
+      channels: image channels (1 for the Y channel, as the papers).
+      residual: add a bicubic upsampling of the input.
+      rngs: random streams.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from flax import nnx
+      >>> net = SRNet("espcn", 3, rngs=nnx.Rngs(0))
+      >>> net(jnp.ones((1, 8, 8, 1))).shape, count_weights(net)
+      ((1, 24, 24, 1), 22624)
+
+    References:
+      Dong et al., "Learning a Deep Convolutional Network for Image Super-Resolution", ECCV 2014.
+      Dong, Loy & Tang, "Accelerating the Super-Resolution Convolutional Neural Network", ECCV 2016.
+      Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel
+      Convolutional Neural Network", CVPR 2016.
+    """
+
+    def __init__(
+        self,
+        arch: str,
+        scale: int,
+        *,
+        upsampler: str | None = None,
+        channels: int = 1,
+        residual: bool = False,
+        rngs: nnx.Rngs,
+    ):
+        fn = "SRNet"
+        arch = validation.check_choice(fn, "arch", arch, tuple(_SR_DEFAULT_UPSAMPLER))
+        if not isinstance(scale, int) or isinstance(scale, bool) or scale < 1:
+            raise ValueError(f"{fn}: `scale` must be a positive int; got {scale!r}.")
+        name = _SR_DEFAULT_UPSAMPLER[arch] if upsampler is None else upsampler
+        if methods.get_method(name, "up").needs_indices:
+            raise ValueError(f"{fn}: upsampler {name!r} needs max-pooling indices; SRNet has none.")
+        self.arch = arch
+        self.scale = scale
+        self.residual = residual
+        c = channels
+        self.upsample_first = arch == "srcnn"
+        if arch == "srcnn":
+            self.upsampler = methods.make_upsampler(name, c, c, scale, rngs=rngs)
+            self.body = nnx.List(
+                [_conv(c, 64, 9, 2, rngs), _conv(64, 32, 1, 2, rngs), _conv(32, c, 5, 2, rngs)]
+            )
+            self.activations = nnx.List([_ReLU(), _ReLU()])
+        elif arch == "fsrcnn":
+            d, s, m = 56, 12, 4
+            layers = [_conv(c, d, 5, 2, rngs), _conv(d, s, 1, 2, rngs)]
+            layers += [_conv(s, s, 3, 2, rngs) for _ in range(m)]
+            layers += [_conv(s, d, 1, 2, rngs)]
+            self.body = nnx.List(layers)
+            self.activations = nnx.List([nnx.PReLU(0.25) for _ in layers])
+            self.upsampler = methods.make_upsampler(name, d, c, scale, kernel_size=9, rngs=rngs)
+        else:
+            self.body = nnx.List([_conv(c, 64, 5, 2, rngs), _conv(64, 32, 3, 2, rngs)])
+            self.activations = nnx.List([_Tanh(), _Tanh()])
+            self.upsampler = methods.make_upsampler(name, 32, c, scale, kernel_size=3, rngs=rngs)
+        self.bicubic = rnnx.Upsample(scale, "cubic") if residual else None
+
+    def __call__(self, lr: jax.typing.ArrayLike) -> jax.Array:
+        lr = jnp.asarray(lr)
+        h = self.upsampler(lr) if self.upsample_first else lr
+        for i, layer in enumerate(self.body):
+            h = layer(h)
+            if i < len(self.activations):
+                h = self.activations[i](h)
+        if not self.upsample_first:
+            h = self.upsampler(h)
+        if self.bicubic is not None:
+            h = h + self.bicubic(lr)
+        return h
+
+
+class _ReLU(nnx.Module):
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return jax.nn.relu(x)
+
+
+class _Tanh(nnx.Module):
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return jnp.tanh(x)
+
+
+def _fcn_upsampler(up: str, features: int, factor: int, rank: int, rngs: nnx.Rngs) -> nnx.Module:
+    if methods.get_method(up, "up").name == "conv_transpose":
+        # FCN initialises its transposed convolutions to bilinear interpolation.
+        return rnnx.ConvTranspose(
+            features,
+            features,
+            (2 * factor - factor % 2,) * rank,
+            (factor,) * rank,
+            factor // 2,
+            kernel_init=initializers.bilinear_upsample_init(factor),
+            rngs=rngs,
+        )
+    return methods.make_upsampler(up, features, features, factor, rank=rank, rngs=rngs)
+
+
+class FCN(nnx.Module):
+    """Fully convolutional segmentation net with skip "score" layers: FCN-32s, -16s or -8s.
+
+    ``(*batch, *spatial, in_features) -> (*batch, *spatial, num_classes)``. Five stages of a 3x3
+    conv + ReLU and a downsampling by 2 (``down``), so the coarsest scores have stride 32; a 3x3
+    conv + ReLU and a 1x1 classifier on them. ``"32s"`` upsamples those scores by 32; ``"16s"``
+    upsamples by 2, adds 1x1 scores of stage 4 (stride 16), upsamples by 16; ``"8s"`` adds stage 3
+    too (stride 8) and upsamples by 8. Upsampling uses ``up`` (``"conv_transpose"`` is initialised
+    bilinearly, as in the paper); sizes are matched with :func:`resample_jax.match_size` (mode
+    "crop_or_pad"), so any input size of at least 32 per axis works.
+
+    Args:
+      in_features: input channels.
+      num_classes: output channels.
+      variant: ``"32s"``, ``"16s"`` or ``"8s"``.
+      widths: channels of the five stages.
+      down: downsampling method name.
+      up: upsampling method name.
+      rank: spatial rank.
+      rngs: random streams.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from flax import nnx
+      >>> FCN(3, 4, variant="8s", rngs=nnx.Rngs(0))(jnp.ones((1, 37, 32, 3))).shape
+      (1, 37, 32, 4)
+
+    References:
+      Long, Shelhamer & Darrell, "Fully Convolutional Networks for Semantic Segmentation", CVPR 2015.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        num_classes: int,
+        *,
+        variant: str = "32s",
+        widths: Sequence[int] = (8, 16, 32, 32, 64),
+        down: str = "max_pool",
+        up: str = "bilinear",
+        rank: int = 2,
+        rngs: nnx.Rngs,
+    ):
+        fn = "FCN"
+        self.variant = validation.check_choice(fn, "variant", variant, ("32s", "16s", "8s"))
+        widths = _check_widths(fn, widths, 5)
+        if methods.get_method(up, "up").needs_indices:
+            raise ValueError(f"{fn}: `up` = {up!r} needs max-pooling indices; use SegNet.")
+        k = num_classes
+        self.rank = rank
+        self.stages = nnx.List(
+            [_conv(c_in, w, 3, rank, rngs) for c_in, w in zip((in_features, *widths), widths)]
+        )
+        self.downs = nnx.List(
+            [methods.make_downsampler(down, w, w, 2, rank=rank, rngs=rngs) for w in widths]
+        )
+        self.fc = _conv(widths[4], widths[4], 3, rank, rngs)
+        self.score = _conv(widths[4], k, 1, rank, rngs)
+        n_skips = {"32s": 0, "16s": 1, "8s": 2}[self.variant]
+        self.skip_scores = nnx.List(
+            [_conv(widths[3 - i], k, 1, rank, rngs) for i in range(n_skips)]
+        )
+        self.skip_ups = nnx.List([_fcn_upsampler(up, k, 2, rank, rngs) for _ in range(n_skips)])
+        self.final_up = _fcn_upsampler(up, k, 32 // 2**n_skips, rank, rngs)
+
+    def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
+        x = jnp.asarray(x)
+        h = x
+        pooled = []
+        for conv, down in zip(self.stages, self.downs):
+            h = down(jax.nn.relu(conv(h)))
+            pooled.append(h)
+        s = self.score(jax.nn.relu(self.fc(h)))
+        for i, (score, up) in enumerate(zip(self.skip_scores, self.skip_ups)):
+            skip = score(pooled[3 - i])
+            s = skip + match_size(up(s), skip, mode="crop_or_pad", rank=self.rank)
+        return match_size(self.final_up(s), x, mode="crop_or_pad", rank=self.rank)
+
+
+class SegNet(nnx.Module):
+    """SegNet: an encoder of conv blocks and max pooling with indices, a decoder that unpools with
+    those indices (no learned upsampling), conv blocks and a 3x3 classifier.
+
+    ``(*batch, *spatial, in_features) -> (*batch, *spatial, num_classes)``; odd sizes work (each
+    unpooling restores its encoder's pre-pooling size). Batch normalisation of the paper is left
+    out (the nets here are tiny and train with small batches).
+
+    Args:
+      in_features: input channels.
+      num_classes: output channels.
+      widths: channels per encoder stage (one 2x pooling each).
+      rank: spatial rank.
+      rngs: random streams.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from flax import nnx
+      >>> SegNet(1, 3, widths=(4, 8), rngs=nnx.Rngs(0))(jnp.ones((1, 11, 9, 1))).shape
+      (1, 11, 9, 3)
+
+    References:
+      Badrinarayanan, Kendall & Cipolla, "SegNet", TPAMI 2017.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        num_classes: int,
+        *,
+        widths: Sequence[int] = (16, 32, 64),
+        rank: int = 2,
+        rngs: nnx.Rngs,
+    ):
+        widths = _check_widths("SegNet", widths, 1)
+        self.rank = rank
+        self.encoders = nnx.List(
+            [_ConvBlock(c_in, w, rank, rngs) for c_in, w in zip((in_features, *widths), widths)]
+        )
+        self.pool = rnnx.MaxPool((2,) * rank, return_indices=True)
+        self.unpool = rnnx.MaxUnpool((2,) * rank)
+        outs = (widths[0], *widths[:-1])
+        self.decoders = nnx.List(
+            [_ConvBlock(widths[i], outs[i], rank, rngs) for i in reversed(range(len(widths)))]
+        )
+        self.head = _conv(widths[0], num_classes, 3, rank, rngs)
+
+    def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
+        h = jnp.asarray(x)
+        saved = []
+        for encoder in self.encoders:
+            h = encoder(h)
+            size = validation.spatial_shape(h, self.rank)
+            h, idx = self.pool(h)
+            saved.append((idx, size))
+        for decoder, (idx, size) in zip(self.decoders, reversed(saved)):
+            h = decoder(self.unpool(h, idx, size))
+        return self.head(h)

@@ -1,0 +1,473 @@
+"""Tests of the convolutional resamplers against PyTorch, lax / Flax and the adjoint identity."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import _util
+import dm_pix
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from flax import nnx
+from jax import lax
+
+from resample_jax import (
+    conv_transpose,
+    fractional_strided_conv,
+    resize,
+    resize_conv,
+    strided_conv,
+    subpixel_conv,
+)
+
+TORCH_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+TORCH_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+DN = {1: ("NHC", "HIO", "NHC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DHWIO", "NDHWC")}
+
+
+def _torch_weight_to_conv(w):
+    """PyTorch Conv weight (out, in/groups, *window) -> (*window, in/groups, out)."""
+    return np.moveaxis(w, (0, 1), (-1, -2))
+
+
+def _torch_weight_to_conv_t(w):
+    """PyTorch ConvTranspose weight (in, out/groups, *window) -> (*window, in, out/groups)."""
+    return np.moveaxis(w, (0, 1), (-2, -1))
+
+
+def _normal(rng, shape, dtype=np.float32):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# strided_conv
+
+
+# (rank, spatial, window, stride, padding, dilation, groups, c_in, c_out): a covering set of the
+# PyTorch options (odd/even windows, stride > window, dilation, groups, per-axis values).
+STRIDED_CASES = [
+    (1, (11,), (3,), 2, 1, 1, 1, 3, 4),
+    (1, (9,), (4,), 3, 2, 2, 2, 4, 6),
+    (2, (9, 8), (3, 3), 2, 1, 1, 1, 3, 5),
+    (2, (10, 7), (4, 2), (2, 3), (1, 0), (1, 2), 2, 4, 2),
+    (2, (6, 6), (1, 1), 3, 0, 1, 3, 3, 3),
+    (3, (5, 6, 7), (3, 2, 3), (2, 1, 2), 1, (1, 1, 2), 1, 2, 3),
+]
+
+
+@pytest.mark.parametrize("case", STRIDED_CASES)
+def test_strided_conv_matches_torch_conv(case, rng):
+    rank, spatial, window, stride, padding, dilation, groups, cin, cout = case
+    x = _normal(rng, (2, *spatial, cin))
+    w = _normal(rng, (cout, cin // groups, *window))
+    expected = _util.torch_call(
+        TORCH_CONV[rank],
+        x,
+        torch.from_numpy(w),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+    )
+    got = strided_conv(
+        x, _torch_weight_to_conv(w), stride, padding, dilation=dilation, groups=groups
+    )
+    assert got.shape == expected.shape
+    _util.assert_close(got, expected)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID", ((2, 0), (1, 3))])
+def test_strided_conv_string_and_pair_padding_match_lax(padding, rng):
+    x = _normal(rng, (2, 9, 8, 3))
+    k = _normal(rng, (4, 3, 3, 5))
+    expected = lax.conv_general_dilated(
+        x, k, (2, 3), padding, rhs_dilation=(1, 2), dimension_numbers=DN[2]
+    )
+    got = strided_conv(x, k, (2, 3), padding, dilation=(1, 2))
+    _util.assert_close(got, expected)
+
+
+def test_strided_conv_adds_bias(rng):
+    x, k, b = _normal(rng, (1, 5, 5, 2)), _normal(rng, (3, 3, 2, 4)), _normal(rng, (4,))
+    _util.assert_close(strided_conv(x, k, 2, bias=b), np.asarray(strided_conv(x, k, 2)) + b)
+
+
+# ----------------------------------------------------------------------------------------------
+# conv_transpose
+
+# (rank, spatial, window, stride, padding, output_padding, dilation, groups, c_in, c_out/groups)
+TRANSPOSE_CASES = [
+    (1, (7,), (3,), 2, 1, 1, 1, 1, 3, 2),
+    (1, (5,), (2,), 3, 0, 2, 1, 2, 4, 3),  # stride > window: phases with zero sub-kernels
+    (1, (6,), (3,), 2, 2, 1, 2, 1, 2, 2),  # dilation: the lhs_dilation path
+    (2, (5, 6), (4, 4), 2, 1, 0, 1, 1, 3, 4),  # the common k=4, s=2, p=1 upsampler
+    (2, (4, 5), (3, 5), (2, 3), (1, 2), (1, 2), 1, 2, 4, 1),
+    (2, (5, 4), (3, 2), (1, 2), (0, 1), (0, 1), (2, 1), 1, 2, 3),
+    (3, (3, 4, 3), (3, 2, 4), (2, 2, 1), (1, 0, 2), (1, 0, 0), 1, 1, 2, 2),
+    (3, (3, 3, 4), (2, 3, 2), 2, 1, 1, (2, 1, 1), 2, 2, 1),
+]
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES)
+def test_conv_transpose_matches_torch_conv_transpose(case, rng):
+    rank, spatial, window, stride, padding, out_pad, dilation, groups, cin, cog = case
+    x = _normal(rng, (2, *spatial, cin))
+    w = _normal(rng, (cin, cog, *window))
+    expected = _util.torch_call(
+        TORCH_CONV_T[rank],
+        x,
+        torch.from_numpy(w),
+        stride=stride,
+        padding=padding,
+        output_padding=out_pad,
+        dilation=dilation,
+        groups=groups,
+    )
+    got = conv_transpose(
+        x,
+        _torch_weight_to_conv_t(w),
+        stride,
+        padding,
+        output_padding=out_pad,
+        dilation=dilation,
+        groups=groups,
+    )
+    assert got.shape == expected.shape
+    _util.assert_close(got, expected)
+
+
+# (window, stride, padding, dilation, groups, spatial): conv_transpose with output_padding chosen
+# to restore the input size is the VJP of strided_conv with the same (channel-swapped) kernel.
+ADJOINT_CASES = [
+    ((3, 3), (2, 2), 1, 1, 1, (9, 8)),
+    ((4, 3), (2, 3), ((2, 1), (0, 2)), 1, 2, (8, 10)),
+    ((3, 2), (3, 2), 0, (2, 1), 1, (11, 7)),
+]
+
+
+@pytest.mark.parametrize("case", ADJOINT_CASES)
+def test_conv_transpose_is_vjp_of_strided_conv(case, rng):
+    window, stride, padding, dilation, groups, spatial = case
+    with jax.enable_x64(True):
+        x = jnp.asarray(rng.standard_normal((2, *spatial, 4)))
+        k = jnp.asarray(rng.standard_normal((*window, 4 // groups, 6)))
+        forward = lambda x: strided_conv(x, k, stride, padding, dilation=dilation, groups=groups)
+        y, vjp = jax.vjp(forward, x)
+        g = jnp.asarray(rng.standard_normal(y.shape))
+        pads = padding if isinstance(padding, tuple) else ((padding, padding),) * 2
+        eff = [d * (w - 1) + 1 for w, d in zip(window, np.broadcast_to(dilation, 2), strict=True)]
+        out_pad = tuple(
+            n - ((m - 1) * s - lo - hi + e)
+            for n, m, s, (lo, hi), e in zip(spatial, y.shape[1:3], stride, pads, eff, strict=True)
+        )
+        got = conv_transpose(
+            g,
+            jnp.swapaxes(k, -1, -2),
+            stride,
+            padding,
+            output_padding=out_pad,
+            dilation=dilation,
+            groups=groups,
+        )
+        np.testing.assert_allclose(got, vjp(g)[0], rtol=1e-10, atol=1e-10)
+
+
+def test_conv_transpose_vjp_is_its_adjoint(rng):
+    k = rng.standard_normal((4, 4, 3, 2))
+    fn = lambda x: conv_transpose(x, jnp.asarray(k), 2, 1)
+    _util.assert_adjoint(fn, rng.standard_normal((2, 5, 4, 3)), rng)
+    fn_dilated = lambda x: conv_transpose(x, jnp.asarray(k), 2, 1, dilation=2, output_padding=1)
+    _util.assert_adjoint(fn_dilated, rng.standard_normal((2, 5, 4, 3)), rng)
+
+
+@pytest.mark.parametrize(
+    "window,stride,padding",
+    [
+        ((3, 4), (2, 2), "SAME"),
+        ((3, 4), (2, 2), "VALID"),
+        ((3, 4), (2, 2), ((2, 1), (0, 3))),
+        ((2, 1), (3, 2), "SAME"),
+        ((2, 1), (3, 2), "VALID"),
+        ((2, 1), (3, 2), ((1, 0), (0, 0))),
+    ],
+)
+def test_conv_transpose_ports_flax_conv_transpose_by_flipping_the_kernel(
+    window, stride, padding, rng
+):
+    layer = nnx.ConvTranspose(
+        3, 4, window, stride, padding=padding, use_bias=False, rngs=nnx.Rngs(0)
+    )
+    x = _normal(rng, (2, 5, 4, 3))
+    kernel = layer.kernel[...]
+    flip = jnp.flip(kernel, (0, 1))
+    if isinstance(padding, str):
+        got = conv_transpose(x, flip, stride, padding)
+        # transpose_kernel=True takes the forward conv's kernel: ours with channels swapped.
+        swapped = lax.conv_transpose(
+            x, jnp.swapaxes(kernel, -1, -2), stride, padding, transpose_kernel=True
+        )
+        _util.assert_close(conv_transpose(x, kernel, stride, padding), swapped)
+    else:
+        # Explicit lax pairs (a, b) pad the zero-inserted input: crops K - 1 - a, K - 1 - b.
+        crops = tuple((k - 1 - a, k - 1 - b) for k, (a, b) in zip(window, padding, strict=True))
+        got = conv_transpose(x, flip, stride, crops)
+    expected = layer(x)
+    assert got.shape == expected.shape
+    _util.assert_close(got, expected)
+
+
+def test_conv_transpose_same_and_valid_output_sizes(rng):
+    x = _normal(rng, (1, 5, 3))
+    k = _normal(rng, (3, 3, 2))
+    assert conv_transpose(x, k, (2,), "SAME").shape == (1, 10, 2)
+    assert conv_transpose(x, k, (2,), "VALID").shape == (1, 11, 2)
+    assert conv_transpose(x, k, (4,), "VALID").shape == (1, 20, 2)  # s > K: zeros appended
+
+
+def test_conv_transpose_gradients_are_stride_one_convolutions(rng):
+    """Forward, input and kernel gradient use no lhs_dilation and no scatter (the fast path)."""
+    x, k = jnp.asarray(_normal(rng, (2, 8, 8, 4))), jnp.asarray(_normal(rng, (4, 4, 4, 4)))
+    loss = lambda x, k: jnp.sum(conv_transpose(x, k, 2, 1) ** 2)
+    text = str(jax.make_jaxpr(jax.grad(loss, argnums=(0, 1)))(x, k))
+    assert "scatter" not in text
+    for line in text.splitlines():
+        if "conv_general_dilated" in line and "lhs_dilation" in line:
+            assert "lhs_dilation=(1, 1)" in line, line
+
+
+def test_conv_transpose_adds_bias(rng):
+    x, k, b = _normal(rng, (1, 3, 3, 2)), _normal(rng, (3, 3, 2, 4)), _normal(rng, (4,))
+    _util.assert_close(conv_transpose(x, k, 2, bias=b), np.asarray(conv_transpose(x, k, 2)) + b)
+
+
+# ----------------------------------------------------------------------------------------------
+# fractional_strided_conv
+
+
+def test_fractional_strided_conv_hand_computed_1d():
+    x = jnp.asarray([1.0, 2.0, 3.0]).reshape(3, 1)
+    k = jnp.asarray([1.0, 10.0, 100.0]).reshape(3, 1, 1)
+    # Zero-inserted by 3: [1 0 0 2 0 0 3]; windows at 0, 2, 4: [1 0 0], [0 2 0], [0 0 3].
+    valid = fractional_strided_conv(x, k, (Fraction(2, 3),), padding="VALID")
+    np.testing.assert_allclose(valid[:, 0], [1.0, 20.0, 300.0])
+    # SAME: ceil(3 * 3 / 2) = 5 outputs, 4 zeros of padding split 2 / 2.
+    same = fractional_strided_conv(x, k, (Fraction(2, 3),))
+    np.testing.assert_allclose(same[:, 0], [100.0, 1.0, 20.0, 300.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "stride,padding,dilation,groups",
+    [
+        ((Fraction(2, 3), Fraction(3, 2)), ((1, 2), (0, 1)), 1, 1),
+        ((Fraction(3, 4), 2), "VALID", (2, 1), 2),
+        ((Fraction(1, 2), Fraction(1, 3)), 1, 1, 2),
+    ],
+)
+def test_fractional_strided_conv_equals_lax_lhs_dilated_conv(
+    stride, padding, dilation, groups, rng
+):
+    x = _normal(rng, (2, 7, 6, 4))
+    k = _normal(rng, (3, 2, 4 // groups, 6))
+    stride = tuple(Fraction(s) for s in stride)
+    pads = {"VALID": ((0, 0),) * 2, 1: ((1, 1),) * 2}.get(padding, padding)
+    expected = lax.conv_general_dilated(
+        x,
+        k,
+        tuple(s.numerator for s in stride),
+        pads,
+        lhs_dilation=tuple(s.denominator for s in stride),
+        rhs_dilation=np.broadcast_to(dilation, 2).tolist(),
+        dimension_numbers=DN[2],
+        feature_group_count=groups,
+    )
+    got = fractional_strided_conv(x, k, stride, padding=padding, dilation=dilation, groups=groups)
+    _util.assert_close(got, expected)
+
+
+def test_fractional_strided_conv_reduces_to_strided_conv_and_conv_transpose(rng):
+    x = _normal(rng, (2, 7, 6, 2))
+    k = _normal(rng, (3, 4, 2, 4))
+    _util.assert_close(
+        fractional_strided_conv(x, k, 2, padding="SAME"), strided_conv(x, k, 2, "SAME")
+    )
+    # 1/2 with explicit pads (a, b) is conv_transpose with the flipped kernel and crops K - 1 - a.
+    got = fractional_strided_conv(x, k, Fraction(1, 2), padding=((1, 2), (0, 3)))
+    expected = conv_transpose(x, jnp.flip(k, (0, 1)), 2, ((1, 0), (3, 0)))
+    _util.assert_close(got, expected)
+    assert fractional_strided_conv(x, k, (Fraction(2, 3), Fraction(3, 2))).shape == (2, 11, 4, 4)
+
+
+# ----------------------------------------------------------------------------------------------
+# subpixel_conv and resize_conv
+
+
+def test_subpixel_conv_matches_torch_conv2d_and_pixel_shuffle(rng):
+    x = _normal(rng, (2, 5, 6, 3))
+    w = _normal(rng, (2 * 9, 3, 3, 3))
+    expected = _util.torch_call(
+        lambda t: F.pixel_shuffle(F.conv2d(t, torch.from_numpy(w), padding=1), 3), x
+    )
+    got = subpixel_conv(x, _torch_weight_to_conv(w), 3, convention="pytorch")
+    _util.assert_close(got, expected)
+
+
+def test_subpixel_conv_jax_convention_matches_dm_pix_depth_to_space(rng):
+    x = _normal(rng, (2, 5, 6, 3))
+    k = _normal(rng, (3, 3, 3, 2 * 4))
+    expected = dm_pix.depth_to_space(strided_conv(x, k, 1, "SAME"), 2)
+    _util.assert_close(subpixel_conv(x, k, 2), expected)
+
+
+def test_resize_conv_matches_torch_nearest_interpolate_then_conv(rng):
+    x = _normal(rng, (2, 4, 5, 3))
+    w = _normal(rng, (4, 3, 3, 3))
+    expected = _util.torch_call(
+        lambda t: F.conv2d(F.interpolate(t, scale_factor=(2, 3)), torch.from_numpy(w), padding=1),
+        x,
+    )
+    _util.assert_close(resize_conv(x, _torch_weight_to_conv(w), (2, 3)), expected)
+
+
+def test_resize_conv_is_resize_then_stride_one_conv(rng):
+    x = _normal(rng, (2, 5, 3))
+    k = _normal(rng, (4, 3, 2))
+    expected = strided_conv(resize(x, (10,), "linear"), k, 1, "VALID")
+    _util.assert_close(resize_conv(x, k, (2,), "linear", padding="VALID"), expected)
+
+
+# ----------------------------------------------------------------------------------------------
+# Transformations: jit, vmap, batch axes, gradients, dtypes
+
+F32 = np.float32
+TRANSFORM_CASES = {
+    "strided_conv": (lambda x, k: strided_conv(x, k, 2, 1, groups=2), (3, 3, 2, 4)),
+    "conv_transpose": (lambda x, k: conv_transpose(x, k, 2, 1, output_padding=1), (3, 3, 4, 2)),
+    "conv_transpose_dilated": (lambda x, k: conv_transpose(x, k, 2, 1, dilation=2), (3, 2, 4, 2)),
+    "fractional": (lambda x, k: fractional_strided_conv(x, k, Fraction(2, 3)), (3, 3, 4, 3)),
+    "fractional_up": (lambda x, k: fractional_strided_conv(x, k, Fraction(1, 2)), (2, 3, 4, 3)),
+    "subpixel": (lambda x, k: subpixel_conv(x, k, 2), (3, 3, 4, 8)),
+    "resize_conv": (lambda x, k: resize_conv(x, k, 2, "linear"), (3, 3, 4, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORM_CASES))
+def test_jit_vmap_and_batch_axes(name, rng):
+    fn, kshape = TRANSFORM_CASES[name]
+    x = _normal(rng, (3, 5, 4, 4))
+    k = _normal(rng, kshape)
+    _util.assert_jit_matches_eager(fn, x, k)
+    _util.assert_vmap_matches_loop(fn, x, k)
+    batched = fn(x, k)
+    _util.assert_close(fn(x[0], k), batched[0])  # unbatched
+    two_axes = fn(x.reshape(1, 3, 5, 4, 4), k)
+    _util.assert_close(two_axes.reshape(batched.shape), batched)
+
+
+@pytest.mark.parametrize(
+    "name", ["strided_conv", "conv_transpose", "conv_transpose_dilated", "fractional"]
+)
+def test_gradients_wrt_input_and_kernel(name, rng):
+    fn, kshape = TRANSFORM_CASES[name]
+    x = rng.standard_normal((1, 4, 3, 4))
+    k = rng.standard_normal(kshape)
+    _util.check_grads_f64(jax.jit(fn), (x, k), order=2)
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
+def test_half_precision_keeps_dtype_and_matches_float32(dtype, rng):
+    x, k = _normal(rng, (1, 6, 6, 4)), _normal(rng, (4, 4, 4, 3)) * 0.2
+    xh, kh = jnp.asarray(x, dtype), jnp.asarray(k, dtype)
+    for fn in (lambda a, b: conv_transpose(a, b, 2, 1), lambda a, b: strided_conv(a, b, 2, 1)):
+        got = fn(xh, kh)
+        assert got.dtype == dtype
+        expected = fn(np.asarray(xh, F32), np.asarray(kh, F32))
+        _util.assert_close(got, expected, dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors
+
+
+def test_rejects_kernel_channels_not_matching_input():
+    x = jnp.ones((1, 5, 5, 4))
+    with pytest.raises(ValueError, match="input channels"):
+        strided_conv(x, jnp.ones((3, 3, 3, 2)))
+    with pytest.raises(ValueError, match="input channels"):
+        conv_transpose(x, jnp.ones((3, 3, 3, 2)))
+    with pytest.raises(ValueError, match="input channels"):
+        subpixel_conv(x, jnp.ones((3, 3, 3, 8)), 2)
+
+
+def test_rejects_channels_not_divisible_by_groups():
+    x = jnp.ones((1, 5, 5, 4))
+    with pytest.raises(ValueError, match="groups"):
+        strided_conv(x, jnp.ones((3, 3, 2, 3)), groups=2)
+    with pytest.raises(ValueError, match="groups"):
+        conv_transpose(x, jnp.ones((3, 3, 4, 2)), groups=3)
+    with pytest.raises(ValueError, match="groups"):
+        strided_conv(x, jnp.ones((3, 3, 4, 2)), groups=0)
+
+
+def test_rejects_non_positive_strides_and_dilation():
+    x, k = jnp.ones((1, 5, 5, 2)), jnp.ones((3, 3, 2, 2))
+    with pytest.raises(ValueError, match="strides"):
+        strided_conv(x, k, 0)
+    with pytest.raises(ValueError, match="strides"):
+        conv_transpose(x, k, (2, -1))
+    with pytest.raises(ValueError, match="dilation"):
+        strided_conv(x, k, dilation=0)
+    with pytest.raises(ValueError, match="factor"):
+        subpixel_conv(x, jnp.ones((3, 3, 2, 4)), 0)
+
+
+def test_rejects_negative_padding_and_unknown_padding_string():
+    x, k = jnp.ones((1, 5, 5, 2)), jnp.ones((3, 3, 2, 2))
+    with pytest.raises(ValueError, match="padding"):
+        strided_conv(x, k, 1, -1)
+    with pytest.raises(ValueError, match="padding"):
+        conv_transpose(x, k, 2, ((0, -1), (0, 0)))
+    with pytest.raises(ValueError, match="Did you mean 'same'"):
+        strided_conv(x, k, 1, "SAM")
+
+
+def test_rejects_output_padding_not_below_stride_or_dilation():
+    x, k = jnp.ones((1, 5, 5, 2)), jnp.ones((3, 3, 2, 2))
+    with pytest.raises(ValueError, match="output_padding"):
+        conv_transpose(x, k, 2, 1, output_padding=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        conv_transpose(x, k, 1, 1, output_padding=1)
+    assert conv_transpose(x, k, 1, 1, output_padding=1, dilation=2).shape == (1, 8, 8, 2)
+
+
+def test_rejects_bad_fraction_stride():
+    x, k = jnp.ones((1, 5, 5, 2)), jnp.ones((3, 3, 2, 2))
+    with pytest.raises(ValueError, match="stride"):
+        fractional_strided_conv(x, k, Fraction(-2, 3))
+    with pytest.raises(ValueError, match="stride"):
+        fractional_strided_conv(x, k, 0)
+    with pytest.raises(TypeError, match="Fraction"):
+        fractional_strided_conv(x, k, 1.5)
+    with pytest.raises(ValueError, match="stride"):
+        fractional_strided_conv(x, k, (Fraction(1, 2),))
+
+
+def test_rejects_wrong_rank_and_integer_input():
+    with pytest.raises(ValueError, match="kernel"):
+        strided_conv(jnp.ones((1, 5, 2)), jnp.ones((2, 2)))
+    with pytest.raises(ValueError, match="kernel"):
+        conv_transpose(jnp.ones((1, 5, 2)), jnp.ones((1, 1, 1, 1, 2, 2)))
+    with pytest.raises(ValueError, match="x"):
+        strided_conv(jnp.ones((5, 2)), jnp.ones((3, 3, 2, 2)))
+    with pytest.raises(TypeError, match="floating"):
+        strided_conv(jnp.ones((1, 5, 5, 2), jnp.int32), jnp.ones((3, 3, 2, 2)))
+
+
+def test_rejects_empty_outputs():
+    with pytest.raises(ValueError, match="window"):
+        strided_conv(jnp.ones((1, 2, 2, 1)), jnp.ones((3, 3, 1, 1)), 1, "VALID")
+    with pytest.raises(ValueError, match="output"):
+        conv_transpose(jnp.ones((1, 1, 1, 1)), jnp.ones((1, 1, 1, 1)), 1, 1)

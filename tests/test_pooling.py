@@ -1,0 +1,319 @@
+"""Sliding-window pooling: parity with PyTorch (values, indices, gradients) and Flax, hand-computed
+cases, the first-maximum gradient rule, integer inputs, transformations and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import flax.linen as flax_nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from _util import (
+    assert_close,
+    assert_jit_matches_eager,
+    assert_vmap_matches_loop,
+    check_grads_f64,
+    to_channels_first,
+    to_channels_last,
+)
+
+from resample_jax import avg_pool, lp_pool, max_pool, max_pool_with_indices, min_pool
+
+TORCH_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+TORCH_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+TORCH_LP = {1: F.lp_pool1d, 2: F.lp_pool2d, 3: F.lp_pool3d}
+SHAPES = {1: (2, 11, 3), 2: (2, 9, 10, 3), 3: (1, 7, 6, 8, 2)}
+
+
+def _torch(x: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(to_channels_first(x)))
+
+
+def _normal(rng, rank, dtype=np.float32):
+    return rng.standard_normal(SHAPES[rank]).astype(dtype)
+
+
+# (rank, window, strides, padding, dilation, ceil_mode): a covering set of the options, each value
+# of each option appearing at least once with overlapping and with disjoint windows.
+MAX_CASES = [
+    (1, 3, 2, 1, 1, False),
+    (1, 2, 3, 1, 2, True),
+    (2, 2, None, 0, 1, False),
+    (2, 3, 2, 1, 1, True),
+    (2, (3, 2), (2, 1), (1, 0), (2, 1), True),
+    (2, 2, 3, 1, 1, True),
+    (3, 2, None, 0, 1, True),
+    (3, (3, 2, 3), (2, 2, 1), (1, 1, 0), (1, 2, 1), True),
+]
+
+
+def _rank_tuple(v, rank):
+    return v if isinstance(v, tuple) else (v,) * rank
+
+
+@pytest.mark.parametrize("rank,window,strides,padding,dilation,ceil_mode", MAX_CASES)
+def test_matches_torch_max_pool_values_indices_and_gradient(
+    rng, rank, window, strides, padding, dilation, ceil_mode
+):
+    x = _normal(rng, rank)
+    win = _rank_tuple(window, rank)
+    kw = dict(dilation=dilation, ceil_mode=ceil_mode)
+    tx = _torch(x).requires_grad_(True)
+    ref, ref_idx = TORCH_MAX[rank](tx, win, strides, padding, dilation, ceil_mode, return_indices=True)
+    values, indices = max_pool_with_indices(x, win, strides, padding, **kw)
+    np.testing.assert_array_equal(values, to_channels_last(ref.detach().numpy()))
+    np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
+    assert indices.dtype == jnp.int32
+    np.testing.assert_array_equal(max_pool(x, win, strides, padding, **kw), values)
+
+    cot = rng.standard_normal(values.shape).astype(np.float32)
+    (ref * _torch(cot)).sum().backward()
+    grad = jax.grad(lambda v: jnp.sum(max_pool(v, win, strides, padding, **kw) * cot))(x)
+    assert_close(grad, to_channels_last(tx.grad.numpy()))
+
+
+@pytest.mark.parametrize(
+    "rank,window,strides,padding,ceil_mode,count_include_pad,divisor_override",
+    [
+        (1, 3, 2, 1, True, True, None),
+        (1, 4, 4, 2, False, False, None),
+        (2, 3, 2, 1, True, False, None),
+        (2, 3, 2, 1, True, True, None),
+        (2, (2, 3), (2, 3), (1, 0), False, True, 5),
+        (3, 3, 2, 1, True, True, None),
+        (3, 2, None, 0, True, False, 3),
+    ],
+)
+def test_matches_torch_avg_pool(
+    rng, rank, window, strides, padding, ceil_mode, count_include_pad, divisor_override
+):
+    x = _normal(rng, rank)
+    win = _rank_tuple(window, rank)
+    ref = TORCH_AVG[rank](
+        _torch(x), win, strides, padding, ceil_mode, count_include_pad,
+        *(() if rank == 1 else (divisor_override,)),
+    )
+    kw = dict(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+    if rank != 1:
+        kw["divisor_override"] = divisor_override
+    assert_close(avg_pool(x, win, strides, padding, **kw), to_channels_last(ref.numpy()))
+
+
+@pytest.mark.parametrize(
+    "rank,p,window,strides,ceil_mode,signed",
+    [
+        (1, 2.0, 3, 2, True, False),
+        (2, 1.0, 2, None, False, True),  # p = 1 keeps negative sums, as torch
+        (2, 3.0, 3, 2, True, True),  # odd p: negative sums give NaN, as torch
+        (2, 1.5, (2, 3), (1, 2), False, False),
+        (2, math.inf, 2, 1, True, True),
+        (3, 2.0, 2, None, True, False),
+    ],
+)
+def test_matches_torch_lp_pool(rng, rank, p, window, strides, ceil_mode, signed):
+    x = _normal(rng, rank)
+    x = x if signed else np.abs(x) + 0.1
+    win = _rank_tuple(window, rank)
+    # torch's lp_pool1d wants an int window (it multiplies by it).
+    ref = TORCH_LP[rank](_torch(x), p, win[0] if rank == 1 else win, strides, ceil_mode)
+    out = lp_pool(x, p, win, strides, ceil_mode=ceil_mode)
+    np.testing.assert_allclose(out, to_channels_last(ref.numpy()), rtol=1e-5, atol=1e-5)
+
+
+def test_lp_pool_with_padding_is_sum_of_powers_with_zero_cells():
+    x = jnp.array([3.0, 4.0, 12.0]).reshape(3, 1)
+    # Windows over [0, 3, 4, 12, 0] with stride 2: [0, 3], [4, 12] -> 3, sqrt(160).
+    np.testing.assert_allclose(lp_pool(x, 2, (2,), 2, 1)[:, 0], [3.0, math.sqrt(160.0)], rtol=1e-6)
+
+
+def test_min_pool_hand_computed():
+    x = jnp.array([[4.0, 2.0, 7.0], [1.0, 9.0, 3.0], [8.0, 6.0, 5.0]]).reshape(3, 3, 1)
+    np.testing.assert_array_equal(min_pool(x, 2, 1)[..., 0], [[1.0, 2.0], [1.0, 3.0]])
+    # Padding holds +inf: the corners see only real cells.
+    np.testing.assert_array_equal(min_pool(x, 3, 2, 1)[..., 0], [[1.0, 2.0], [1.0, 3.0]])
+    np.testing.assert_array_equal(min_pool(x, (1, 3))[..., 0], [[2.0], [1.0], [5.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.uint8])
+def test_integer_max_and_min_pool_are_exact(rng, dtype):
+    info = np.iinfo(dtype)
+    x = rng.integers(info.min, int(info.max) + 1, size=(2, 7, 6, 3)).astype(dtype)
+    x64 = _torch(x.astype(np.float64))
+    for padding, ceil_mode in [(0, False), (1, True)]:
+        ref_max = to_channels_last(F.max_pool2d(x64, 3, 2, padding, 1, ceil_mode).numpy())
+        ref_min = -to_channels_last(F.max_pool2d(-x64, 3, 2, padding, 1, ceil_mode).numpy())
+        out_max = max_pool(x, 3, 2, padding, ceil_mode=ceil_mode)
+        out_min = min_pool(x, 3, 2, padding, ceil_mode=ceil_mode)
+        assert out_max.dtype == dtype and out_min.dtype == dtype
+        np.testing.assert_array_equal(np.asarray(out_max, np.float64), ref_max)
+        np.testing.assert_array_equal(np.asarray(out_min, np.float64), ref_min)
+    _, idx = max_pool_with_indices(x, 2)
+    _, ref_idx = F.max_pool2d(x64, 2, return_indices=True)
+    np.testing.assert_array_equal(idx, to_channels_last(ref_idx.numpy()))
+
+
+def test_tie_gradient_goes_to_first_maximum():
+    # Every window is all ties: the whole gradient goes to its first cell (row-major), PyTorch's
+    # rule; lax.reduce_window's VJP picks the same cell through select_and_scatter_add, while
+    # jax.grad of jnp.max over a reshaped window would give each tie 1/4.
+    x = jnp.ones((4, 4, 1))
+    grad = jax.grad(lambda v: max_pool(v, 2).sum())(x)
+    expected = np.zeros((4, 4))
+    expected[::2, ::2] = 1.0
+    np.testing.assert_array_equal(grad[..., 0], expected)
+    _, idx = max_pool_with_indices(x, 2)
+    np.testing.assert_array_equal(idx[..., 0], [[0, 2], [8, 10]])
+
+
+def test_tie_gradient_and_indices_match_torch_on_overlapping_windows(rng):
+    x = rng.integers(0, 3, size=(2, 8, 9, 2)).astype(np.float32)
+    tx = _torch(x).requires_grad_(True)
+    ref, ref_idx = F.max_pool2d(tx, 3, 2, 1, 1, True, return_indices=True)
+    cot = rng.standard_normal(ref.shape).astype(np.float32)
+    (ref * torch.from_numpy(cot)).sum().backward()
+    cot = to_channels_last(cot)
+    grad = jax.grad(lambda v: jnp.sum(max_pool(v, 3, 2, 1, ceil_mode=True) * cot))(x)
+    assert_close(grad, to_channels_last(tx.grad.numpy()))
+    _, idx = max_pool_with_indices(x, 3, 2, 1, ceil_mode=True)
+    np.testing.assert_array_equal(idx, to_channels_last(ref_idx.numpy()))
+
+
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_same_padding_matches_flax(rng, count_include_pad):
+    x = _normal(rng, 2)
+    with jax.numpy_dtype_promotion("standard"):  # flax divides by an int32 count
+        ref_avg = flax_nn.avg_pool(
+            jnp.asarray(x), (3, 3), (2, 2), "SAME", count_include_pad=count_include_pad
+        )
+    out = avg_pool(x, 3, 2, "SAME", count_include_pad=count_include_pad)
+    assert_close(out, ref_avg)
+    np.testing.assert_array_equal(max_pool(x, 3, 2, "same"), flax_nn.max_pool(x, (3, 3), (2, 2), "SAME"))
+
+
+def test_half_precision_keeps_dtype(rng):
+    x = _normal(rng, 2)
+    for dtype in (jnp.float16, jnp.bfloat16):
+        xh = jnp.asarray(x, dtype)
+        ref = np.asarray(xh, np.float32)
+        for fn in (max_pool, avg_pool):
+            out = fn(xh, 3, 2, 1)
+            assert out.dtype == dtype
+            assert_close(out, fn(ref, 3, 2, 1), dtype=dtype)
+
+
+def test_jit_matches_eager(rng):
+    x = _normal(rng, 2)
+    # max_pool_with_indices runs max pooling's core too.
+    assert_jit_matches_eager(lambda v: max_pool_with_indices(v, 3, 2, 1, ceil_mode=True), x)
+    assert_jit_matches_eager(lambda v: avg_pool(v, 3, 2, 1, count_include_pad=False), x)
+    assert_jit_matches_eager(lambda v: lp_pool(v, 2, 2), x)
+
+
+def test_vmap_matches_loop(rng):
+    xs = _normal(rng, 2)  # vmapped over the batch axis: each call sees an unbatched (H, W, C)
+    assert_vmap_matches_loop(lambda v: max_pool(v, 3, 2, 1, ceil_mode=True), xs)
+    assert_vmap_matches_loop(lambda v: min_pool(v, 2), xs)
+    assert_vmap_matches_loop(lambda v: max_pool_with_indices(v, 3, 2, 1), xs)
+    assert_vmap_matches_loop(lambda v: avg_pool(v, 3, 2, 1, count_include_pad=False), xs)
+    assert_vmap_matches_loop(lambda v: lp_pool(v, 2, 2), xs)
+
+
+def test_leading_batch_axes(rng):
+    x = rng.standard_normal((2, 3, 6, 6, 2)).astype(np.float32)
+    for fn in (max_pool, avg_pool):
+        out = fn(x, 3, 2, 1)
+        flat = fn(x.reshape(6, 6, 6, 2), 3, 2, 1)
+        np.testing.assert_array_equal(out, np.asarray(flat).reshape(out.shape))
+        np.testing.assert_array_equal(fn(x[1, 2], 3, 2, 1), out[1, 2])
+    _, idx = max_pool_with_indices(x, 3, 2, 1)
+    np.testing.assert_array_equal(max_pool_with_indices(x[0, 1], 3, 2, 1)[1], idx[0, 1])
+
+
+def test_gradients_to_second_order(rng):
+    x = rng.standard_normal((1, 5, 6, 2))
+
+    # One jitted function with every case as an output: the checks trace and compile it once per
+    # derivative, and call it many times. Random normal inputs have no ties, so max pooling is
+    # smooth around them.
+    @jax.jit
+    def pools(v):
+        return (
+            avg_pool(v, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+            lp_pool(v * v + 0.5, 2.5, 2, 1),
+            max_pool(v, 3, 2, 1),
+            max_pool(v, 2, dilation=(2, 1)),
+            min_pool(v, 2),
+        )
+
+    check_grads_f64(pools, (x,))
+
+
+def test_constant_input_stays_constant():
+    x = jnp.full((2, 7, 6, 3), 2.5)
+    for out in (
+        max_pool(x, 3, 2, 1, ceil_mode=True),
+        avg_pool(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        avg_pool(x, 2, 3, ceil_mode=True),
+        lp_pool(x, 1, 3, 2) / 9.0,
+    ):
+        np.testing.assert_allclose(out, 2.5, rtol=1e-6)
+
+
+def test_avg_pool_equals_mean_of_reshaped_windows(rng):
+    x = rng.standard_normal((2, 6, 9, 4, 3)).astype(np.float32)
+    expected = x.reshape(2, 3, 2, 3, 3, 2, 2, 3).mean(axis=(2, 4, 6))
+    assert_close(avg_pool(x, (2, 3, 2)), expected)
+
+
+def test_indices_are_int32_under_x64(rng):
+    with jax.enable_x64(True):
+        _, idx = max_pool_with_indices(rng.standard_normal((5, 5, 1)), 2)
+        assert idx.dtype == jnp.int32
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(window_shape=0), "window_shape"),
+        (dict(window_shape=(2, -1)), "window_shape"),
+        (dict(window_shape=2, strides=0), "strides"),
+        (dict(window_shape=2, dilation=(1, 0)), "dilation"),
+        (dict(window_shape=2, padding=-1), "padding"),
+        (dict(window_shape=3, padding=2), "padding"),
+        (dict(window_shape=2, padding=((0, 2), (0, 0))), "padding"),
+        (dict(window_shape=(9, 2)), "window"),
+        (dict(window_shape=3, dilation=4), "window"),
+        (dict(window_shape=(2, 2, 2, 2)), "window_shape"),
+        (dict(window_shape=2, padding="vaild"), "Did you mean 'valid'"),
+    ],
+)
+def test_rejects_bad_window_arguments(kwargs, match):
+    x = jnp.zeros((1, 8, 8, 1))
+    for fn in (max_pool, avg_pool, max_pool_with_indices):
+        with pytest.raises(ValueError, match=match):
+            fn(x, **kwargs)
+
+
+def test_rejects_bad_inputs_and_options():
+    x = jnp.zeros((1, 8, 8, 1))
+    with pytest.raises(ValueError, match="at least 3 dims"):
+        max_pool(jnp.zeros((8, 8)), 2)
+    with pytest.raises(ValueError, match="at least 4 dims"):
+        avg_pool(jnp.zeros((8, 8, 1)), (2, 2, 2))
+    for p in (0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="`p`"):
+            lp_pool(x, p, 2)
+    with pytest.raises(TypeError, match="`p`"):
+        lp_pool(x, "2", 2)
+    with pytest.raises(TypeError, match="floating"):
+        avg_pool(jnp.zeros((8, 8, 1), jnp.int32), 2)
+    with pytest.raises(TypeError, match="floating or integer"):
+        max_pool(jnp.zeros((8, 8, 1), bool), 2)
+    with pytest.raises(ValueError, match="divisor_override"):
+        avg_pool(x, 2, divisor_override=0)
+    with pytest.raises(TypeError, match="ceil_mode"):
+        max_pool(x, 2, ceil_mode=1)
