@@ -1,4 +1,5 @@
-"""Experiment runner for resample_jax: super-resolution and segmentation comparisons of resampling methods.
+"""Experiment runner for resample_jax: super-resolution and segmentation comparisons of resampling
+methods.
 
 Run from the repository root::
 
@@ -7,6 +8,7 @@ Run from the repository root::
 
 Layout follows the Flax examples: ``__main__`` parses the command line into a config
 (``configs.py``) and calls ``train.train_and_evaluate(config, workdir)``; ``data.py`` builds the
-datasets, ``models.py`` maps method names to resample_jax modules, ``metrics.py`` holds PSNR / SSIM /
+datasets, ``models.py`` maps method names to resample_jax modules, ``metrics.py`` holds PSNR / SSIM
+/
 IoU / shift consistency, ``checkpoint.py`` wraps Orbax, ``report.py`` writes report.md and figures.
 """

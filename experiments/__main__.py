@@ -2,7 +2,8 @@
 
 Every config field is an option (see ``configs.py``); ``--workdir`` is where config.json,
 results.json, report.md, figures, metrics and checkpoints go. Rerun with the same workdir to resume.
-Multi-host: start one process per host with ``--distributed`` (calls ``jax.distributed.initialize()``).
+Multi-host: start one process per host with ``--distributed`` (calls
+``jax.distributed.initialize()``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from experiments import configs
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="task", required=True)
     for task, cls in configs.CONFIGS.items():
         p = sub.add_parser(task, help=cls.__doc__.splitlines()[0])

@@ -2,16 +2,21 @@
 state, step, RNG key and data position.
 
 The state is saved as the flat list of its leaves (the tree structure comes from rebuilding the same
-model and optimiser, which is deterministic), plus a small JSON record. Orbax writes each step into a
-temporary directory and renames it when complete, so a checkpoint cut short by a kill is never listed;
+model and optimiser, which is deterministic), plus a small JSON record. Orbax writes each step into
+a
+temporary directory and renames it when complete, so a checkpoint cut short by a kill is never
+listed;
 a finalised checkpoint that still fails to read (a damaged disk, a truncated copy) is skipped with a
-warning and the next older one is used.
+warning, moved aside to ``<directory>_unreadable/`` (so the step can be written again) and the next
+older one is used.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import time
 from typing import Any
 
 import jax
@@ -61,11 +66,24 @@ class Checkpointer:
                     ),
                 )
             except Exception as e:  # any unreadable checkpoint is skipped the same way
-                log.warning("checkpoint %s/%d is unreadable (%s); trying an older one",
-                            self.directory, step, e)
+                log.warning(
+                    "checkpoint %s/%d is unreadable (%s); moved aside, trying an older one",
+                    self.directory,
+                    step,
+                    e,
+                )
+                self._move_aside(step)
                 continue
             return jax.tree.unflatten(treedef, list(restored["state"])), dict(restored["meta"])
         return None
+
+    def _move_aside(self, step: int) -> None:
+        aside = f"{self.directory}_unreadable"
+        os.makedirs(aside, exist_ok=True)
+        shutil.move(
+            os.path.join(self.directory, str(step)), os.path.join(aside, f"{step}-{time.time_ns()}")
+        )
+        self._manager.reload()
 
     def close(self) -> None:
         self._manager.close()

@@ -1,8 +1,10 @@
 """Typed experiment configurations with command-line overrides.
 
-Each task has one frozen dataclass whose defaults are the *quick* configuration (about two minutes on
+Each task has one frozen dataclass whose defaults are the *quick* configuration (about two minutes
+on
 a 2-core CPU). Every field can be overridden from the command line as ``--field-name value``; tuples
-take comma-separated values and booleans take ``--flag`` / ``--no-flag``. The resolved config is saved
+take comma-separated values and booleans take ``--flag`` / ``--no-flag``. The resolved config is
+saved
 as ``config.json`` in the workdir next to the results.
 
 Longer configurations used in the report are documented in ``LONG_RUNS``.
@@ -27,13 +29,13 @@ class SRConfig:
     task: str = "sr"
     methods: tuple[str, ...] = ("default",)
     seeds: tuple[int, ...] = (0,)
-    steps: int = 400
+    steps: int = 1000
     scale: int = 3
     arch: str = "espcn"
     residual: bool = True
     batch_size: int = 16
     patch_size: int = 16
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-2
     warmup_steps: int = 20
     train_images: tuple[str, ...] = TRAIN_PHOTOS
     test_images: tuple[str, ...] = TEST_PHOTOS
@@ -50,7 +52,7 @@ class SegConfig:
     methods: tuple[str, ...] = ("default",)
     seeds: tuple[int, ...] = (0,)
     steps: int = 300
-    datasets: tuple[str, ...] = ("shapes", "horse")
+    datasets: tuple[str, ...] = ("shapes",)
     archs: tuple[str, ...] = ("unet", "fcn32s")
     down: str = "max_pool"
     up: str = "bilinear"
@@ -70,8 +72,10 @@ CONFIGS: dict[str, type] = {"sr": SRConfig, "seg": SegConfig}
 
 # Longer configurations quoted in the report (measured numbers are in the top-level report).
 LONG_RUNS = {
-    "sr": "python -m experiments sr --steps 3000 --seeds 0,1,2 --workdir runs/sr_long",
-    "seg": "python -m experiments seg --steps 2000 --seeds 0,1,2 --workdir runs/seg_long",
+    "sr": "python -m experiments sr --methods pixel_shuffle --steps 3000 --batch-size 32 "
+    "--workdir runs/sr_long",
+    "seg": "python -m experiments seg --datasets shapes,horse --archs unet,fcn32s,fcn8s "
+    "--methods max_pool,max_blur_pool,blur_pool --steps 2000 --seeds 0,1,2 --workdir runs/seg_long",
 }
 
 
@@ -89,7 +93,8 @@ def _parse_tuple(item_type: type):
 
 
 def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    """One ``--field-name`` option per config field (``task`` excepted), defaulting to the config's."""
+    """One ``--field-name`` option per config field (``task`` excepted), defaulting to the
+    config's."""
     hints = typing.get_type_hints(cls)
     for field in dataclasses.fields(cls):
         if field.name == "task":
@@ -102,8 +107,12 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
         elif typing.get_origin(hint) is tuple:
             item = typing.get_args(hint)[0]
             shown = ",".join(str(v) for v in default)
-            parser.add_argument(flag, type=_parse_tuple(item), default=default,
-                                help=f"comma-separated (default: {shown})")
+            parser.add_argument(
+                flag,
+                type=_parse_tuple(item),
+                default=default,
+                help=f"comma-separated (default: {shown})",
+            )
         else:
             parser.add_argument(flag, type=hint, default=default, help=f"(default: {default})")
 
@@ -114,7 +123,9 @@ def from_namespace(cls: type, ns: argparse.Namespace) -> Config:
 
 
 def to_dict(config: Config) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+    return {
+        k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()
+    }
 
 
 def from_dict(data: dict[str, Any]) -> Config:

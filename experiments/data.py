@@ -1,11 +1,13 @@
-"""Datasets: super-resolution patches from scikit-image's bundled photographs, procedurally generated
+"""Datasets: super-resolution patches from scikit-image's bundled photographs, procedurally
+generated
 shapes with pixel labels, and horse silhouettes.
 
 Every batch is a pure function of ``(seed, step)``: the data position saved in a checkpoint is the
 step, and a resumed run sees exactly the batches an uninterrupted run would have seen.
 
 Super-resolution protocol (as in SRCNN / ESPCN / FSRCNN evaluations):
-  * images are converted to Y of BT.601 YCbCr, ``Y = 16 + (65.481 R + 128.553 G + 24.966 B)`` for RGB in
+  * images are converted to Y of BT.601 YCbCr, ``Y = 16 + (65.481 R + 128.553 G + 24.966 B)`` for
+  RGB in
     [0, 1], and divided by 255 so Y lies in [16/255, 235/255];
   * HR is modcropped to a multiple of the scale;
   * LR is ``resample_jax.resize(hr, (H // s, W // s), "cubic", antialias=True)``: Keys cubic with
@@ -46,7 +48,8 @@ _EVAL_STREAM = 2**31 - 1  # seed-sequence tag for held-out data, disjoint from e
 
 
 def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 luma of RGB in [0, 1], in [0, 1] units: ``(16 + 65.481 R + 128.553 G + 24.966 B) / 255``."""
+    """BT.601 luma of RGB in [0, 1], in [0, 1] units: ``(16 + 65.481 R + 128.553 G + 24.966 B) /
+    255``."""
     rgb = np.asarray(rgb, np.float64)
     y = 16.0 + rgb @ np.array([65.481, 128.553, 24.966])
     return y / 255.0
@@ -66,7 +69,8 @@ def load_photo_y(name: str) -> np.ndarray:
 
 
 def downscale(hr: np.ndarray, scale: int) -> np.ndarray:
-    """LR image of the protocol: antialiased bicubic downscale by ``scale`` (HR already modcropped)."""
+    """LR image of the protocol: antialiased bicubic downscale by ``scale`` (HR already
+    modcropped)."""
     h, w = hr.shape[0] // scale, hr.shape[1] // scale
     return np.asarray(resample_jax.resize(hr, (h, w), "cubic", antialias=True))
 
@@ -118,7 +122,8 @@ def sr_batch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Training batch ``(lr [B, p, p, 1], hr [B, p*s, p*s, 1])`` for ``(seed, step)``.
 
-    LR patches are cut from the globally downscaled image at LR position ``(i, j)`` and HR patches at
+    LR patches are cut from the globally downscaled image at LR position ``(i, j)`` and HR patches
+    at
     ``(i*s, j*s)``, so each pair is exactly aligned; a random dihedral transform is applied to both.
     """
     rng = np.random.default_rng((seed, step))
@@ -176,14 +181,13 @@ def _shape_mask(rng: np.random.Generator, cls: int, size: int) -> np.ndarray:
     return inside
 
 
-def make_shapes(
-    seed: int | tuple[int, ...], num: int, size: int
-) -> tuple[np.ndarray, np.ndarray]:
+def make_shapes(seed: int | tuple[int, ...], num: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Procedural shapes: ``(images [num, size, size, 3] float32, labels [num, size, size] int32)``.
 
     Each image has 1 to 4 disks, rotated squares and triangles (classes 1, 2, 3; background 0) of
     radius 10% to 30% of the image, in random colours over a random colour gradient, later shapes
-    occluding earlier ones, plus Gaussian noise of standard deviation 0.02 to 0.1. The class is given
+    occluding earlier ones, plus Gaussian noise of standard deviation 0.02 to 0.1. The class is
+    given
     by the geometry only (colours are independent of the class). Deterministic in ``seed``.
     """
     rng = np.random.default_rng(seed)
@@ -204,19 +208,19 @@ def make_shapes(
 
 @functools.lru_cache(maxsize=1)
 def _horse_mask() -> np.ndarray:
-    """The silhouette of ``skimage.data.horse()`` (True on the horse), cropped to its bounding box."""
+    """The silhouette of ``skimage.data.horse()`` (True on the horse), cropped to its bounding
+    box."""
     fg = ~skimage.data.horse()
     rows, cols = np.nonzero(fg.any(1))[0], np.nonzero(fg.any(0))[0]
     return fg[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
-def make_horses(
-    seed: int | tuple[int, ...], num: int, size: int
-) -> tuple[np.ndarray, np.ndarray]:
+def make_horses(seed: int | tuple[int, ...], num: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Horse silhouettes: ``(images [num, size, size, 3] float32, labels [num, size, size] int32)``.
 
     The single silhouette in ``skimage.data.horse()`` is placed at a random width (45% to 95% of the
-    image), rotation (+-20 degrees), mirror and position (it may leave the frame), painted in a random
+    image), rotation (+-20 degrees), mirror and position (it may leave the frame), painted in a
+    random
     colour distinct from a random gradient background, with Gaussian noise. Labels: 1 horse, 0
     background. Held-out data differs in pose and colours only (there is one silhouette).
     """

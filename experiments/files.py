@@ -65,7 +65,8 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
 
 
 def truncate_jsonl(path: str | os.PathLike, max_step: int) -> None:
-    """Keeps only the lines with ``step <= max_step`` (used on resume so curves have no duplicates)."""
+    """Keeps only the lines with ``step <= max_step`` (used on resume so curves have no
+    duplicates)."""
     rows = [r for r in read_jsonl(path) if r.get("step", 0) <= max_step]
     write_text(path, "".join(json.dumps(r) + "\n" for r in rows))
 

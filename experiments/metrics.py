@@ -48,7 +48,8 @@ def _valid_filter(x: jax.Array, taps: np.ndarray) -> jax.Array:
 
 @functools.partial(jax.jit, static_argnames=("data_range", "sigma"))
 def ssim(x: jax.Array, y: jax.Array, *, data_range: float = 1.0, sigma: float = 1.5) -> jax.Array:
-    """Mean SSIM of two single-channel images ``[H, W]`` or ``[H, W, 1]`` (scikit-image settings above).
+    """Mean SSIM of two single-channel images ``[H, W]`` or ``[H, W, 1]`` (scikit-image settings
+    above).
 
     Only windows that lie fully inside the image are averaged, which is what scikit-image's crop of
     the filter radius computes (its reflect padding never reaches the kept pixels).
@@ -73,7 +74,8 @@ def sr_metrics(sr: jax.Array, hr: jax.Array, scale: int) -> dict[str, float]:
 
 @functools.partial(jax.jit, static_argnames=("num_classes",))
 def confusion_matrix(pred: jax.Array, labels: jax.Array, num_classes: int) -> jax.Array:
-    """``[K, K]`` counts, rows true class and columns predicted, via one-hot products (no scatter)."""
+    """``[K, K]`` counts, rows true class and columns predicted, via one-hot products (no
+    scatter)."""
     t = jax.nn.one_hot(labels.reshape(-1), num_classes, dtype=jnp.float32)
     p = jax.nn.one_hot(pred.reshape(-1), num_classes, dtype=jnp.float32)
     return t.T @ p
@@ -95,7 +97,8 @@ def shift_consistency(pred_a: np.ndarray, pred_b: np.ndarray, offsets: np.ndarra
     """Agreement of label maps predicted on two shifted crops of the same images, on their overlap.
 
     ``pred_a[n]`` is the prediction for the crop at ``offsets[n, 0]`` and ``pred_b[n]`` for the crop
-    at ``offsets[n, 1]`` (``(dy, dx)`` in the full image). A shift-equivariant model predicts the same
+    at ``offsets[n, 1]`` (``(dy, dx)`` in the full image). A shift-equivariant model predicts the
+    same
     label for the same image pixel in both: the score is the fraction of overlapping pixels that
     agree (Zhang 2019, "Making convolutional networks shift-invariant again", consistency).
     """
@@ -117,7 +120,8 @@ def checkerboard_score(y: np.ndarray, factor: int, margin: int = 0) -> float:
     The interior (``margin`` pixels cropped, trimmed to whole periods) is split into its
     ``factor**2`` phases ``y[i::f, j::f]``; the score is the RMS over channels of the spread of the
     phase means, divided by the RMS of the output. For a constant input, an upsampler with no
-    checkerboard (e.g. nearest, or ICNR sub-pixel conv) gives 0; uneven overlap gives a positive score
+    checkerboard (e.g. nearest, or ICNR sub-pixel conv) gives 0; uneven overlap gives a positive
+    score
     (Odena et al. 2016, "Deconvolution and checkerboard artifacts").
     """
     y = np.asarray(y, np.float64)

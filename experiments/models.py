@@ -17,8 +17,9 @@ from flax import nnx
 from resample_jax import methods as method_table
 from resample_jax import models as rmodels
 
-# Quick-default methods: the learned upsamplers of the ESPCN family and the fixed bilinear one.
-DEFAULT_SR_METHODS = ("pixel_shuffle", "conv_transpose", "resize_conv", "carafe", "dysample", "bilinear")
+# Quick-default SR methods: the two fast learned upsamplers and a fixed one (bilinear) in the same
+# net. resize_conv, CARAFE and DySample run at 2.5-3.5x the step time on CPU: `--methods all`.
+DEFAULT_SR_METHODS = ("pixel_shuffle", "conv_transpose", "bilinear")
 # Quick-default segmentation methods: max pooling against Zhang's MaxBlurPool (the default pair
 # ``down``/``up`` of the config is always run first).
 DEFAULT_SEG_METHODS = ("max_pool", "max_blur_pool")
@@ -52,8 +53,10 @@ def resolve_sr_methods(config) -> list[str]:
     ``max_unpool``, which needs pooling indices); ``default`` the quick set.
     """
     if config.arch not in SR_ARCHS:
-        raise ConfigError(f"unknown --arch {config.arch!r}; valid: {list(SR_ARCHS)}."
-                          f"{_suggest(config.arch, SR_ARCHS)}")
+        raise ConfigError(
+            f"unknown --arch {config.arch!r}; valid: {list(SR_ARCHS)}."
+            f"{_suggest(config.arch, SR_ARCHS)}"
+        )
     if config.scale < 2:
         raise ConfigError(f"--scale must be an integer >= 2; got {config.scale}.")
     valid = method_table.upsampler_names()
@@ -72,30 +75,38 @@ def resolve_sr_methods(config) -> list[str]:
                 f"{method_table.get_method(n, 'up').factors} only); methods that can: {every}."
             )
     for n in names:
-        _check_builds(lambda m=n: build_sr(config, m, nnx.Rngs(0)), (1, 8, 8, 1), f"SR method {n!r}")
+        _check_builds(
+            lambda m=n: build_sr(config, m, nnx.Rngs(0)), (1, 8, 8, 1), f"SR method {n!r}"
+        )
     return names
 
 
 def build_sr(config, method: str, rngs: nnx.Rngs) -> nnx.Module:
-    return rmodels.SRNet(config.arch, config.scale, upsampler=method, channels=1,
-                         residual=config.residual, rngs=rngs)
+    return rmodels.SRNet(
+        config.arch, config.scale, upsampler=method, channels=1, residual=config.residual, rngs=rngs
+    )
 
 
 def _seg_role(name: str, down_names: Sequence[str], up_names: Sequence[str]) -> tuple[str, str]:
-    """``(role, method)`` of a seg method spec: ``down:NAME``, ``up:NAME`` or an unambiguous name."""
+    """``(role, method)`` of a seg method spec: ``down:NAME``, ``up:NAME`` or an unambiguous
+    name."""
     if ":" in name:
         role, _, method = name.partition(":")
         table = {"down": down_names, "up": up_names}.get(role)
         if table is None:
             raise ConfigError(f"seg method {name!r}: the prefix must be 'down:' or 'up:'.")
         if method not in table:
-            raise ConfigError(f"unknown {role}sampling method {method!r}; valid: {list(table)}."
-                              f"{_suggest(method, table)}")
+            raise ConfigError(
+                f"unknown {role}sampling method {method!r}; valid: {list(table)}."
+                f"{_suggest(method, table)}"
+            )
         return role, method
     in_down, in_up = name in down_names, name in up_names
     if in_down and in_up:
-        raise ConfigError(f"seg method {name!r} is both a down- and an upsampler; write "
-                          f"'down:{name}' or 'up:{name}'.")
+        raise ConfigError(
+            f"seg method {name!r} is both a down- and an upsampler; write "
+            f"'down:{name}' or 'up:{name}'."
+        )
     if not (in_down or in_up):
         valid = sorted(set(down_names) | set(up_names))
         raise ConfigError(
@@ -114,18 +125,24 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
     """
     for arch in config.archs:
         if arch not in SEG_ARCHS:
-            raise ConfigError(f"unknown --archs entry {arch!r}; valid: {list(SEG_ARCHS)}."
-                              f"{_suggest(arch, SEG_ARCHS)}")
+            raise ConfigError(
+                f"unknown --archs entry {arch!r}; valid: {list(SEG_ARCHS)}."
+                f"{_suggest(arch, SEG_ARCHS)}"
+            )
     from experiments import data
 
     for ds in config.datasets:
         if ds not in data.SEG_DATASETS:
-            raise ConfigError(f"unknown --datasets entry {ds!r}; valid: {list(data.SEG_DATASETS)}."
-                              f"{_suggest(ds, data.SEG_DATASETS)}")
+            raise ConfigError(
+                f"unknown --datasets entry {ds!r}; valid: {list(data.SEG_DATASETS)}."
+                f"{_suggest(ds, data.SEG_DATASETS)}"
+            )
     downs, ups = method_table.downsampler_names(), method_table.upsampler_names()
     for role, name, table in (("down", config.down, downs), ("up", config.up, ups)):
         if name not in table:
-            raise ConfigError(f"unknown --{role} {name!r}; valid: {list(table)}.{_suggest(name, table)}")
+            raise ConfigError(
+                f"unknown --{role} {name!r}; valid: {list(table)}.{_suggest(name, table)}"
+            )
     every = [f"down:{n}" for n in downs] + [f"up:{n}" for n in ups]
     specs = _names(config.methods, DEFAULT_SEG_METHODS, every)
     pairs: list[tuple[str, str, str]] = [(f"{config.down}+{config.up}", config.down, config.up)]
@@ -141,15 +158,20 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
             continue
         runs.extend((arch, label, d, u) for label, d, u in pairs)
     size = config.image_size
-    for arch, label, d, u in runs:
-        _check_builds(lambda a=arch, dn=d, up=u: build_seg(a, 4, dn, up, nnx.Rngs(0)),
-                      (1, size, size, 3), f"seg {arch} with down={d!r}, up={u!r}")
+    for arch, _, d, u in runs:
+        _check_builds(
+            lambda a=arch, dn=d, up=u: build_seg(a, 4, dn, up, nnx.Rngs(0)),
+            (1, size, size, 3),
+            f"seg {arch} with down={d!r}, up={u!r}",
+        )
     return runs
 
 
 def build_seg(arch: str, num_classes: int, down: str, up: str, rngs: nnx.Rngs) -> nnx.Module:
     if arch == "unet":
-        return rmodels.UNet(3, num_classes, depth=3, widths=(16, 32, 64), down=down, up=up, rngs=rngs)
+        return rmodels.UNet(
+            3, num_classes, depth=3, widths=(16, 32, 64), down=down, up=up, rngs=rngs
+        )
     if arch == "segnet":
         return rmodels.SegNet(3, num_classes, rngs=rngs)
     return rmodels.FCN(3, num_classes, variant=arch[3:], down=down, up=up, rngs=rngs)

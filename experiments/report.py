@@ -60,8 +60,12 @@ def _table(task: str, groups: dict[tuple[str, str], list[dict]]) -> list[str]:
         if fam == "sr":
             cells.append(_fmt([r["metrics"]["psnr_y"] - r["baseline"]["psnr_y"] for r in rs], 3))
         sps = [r["steps_per_second"] for r in rs if r["steps_per_second"]]
-        cells += [str(len(rs)), str(rs[0]["params"]), str(rs[0]["steps"]),
-                  f"{np.mean(sps):.1f}" if sps else "-"]
+        cells += [
+            str(len(rs)),
+            str(rs[0]["params"]),
+            str(rs[0]["steps"]),
+            f"{np.mean(sps):.1f}" if sps else "-",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -85,8 +89,10 @@ def _sr_checks(records: list[dict], config) -> list[str]:
         return ["- No learned SR method was trained."]
     best = max(margins, key=lambda m: np.mean(margins[m]))
     mean, worst = float(np.mean(margins[best])), float(np.min(margins[best]))
-    lines = [f"- Best learned upsampler: **{best}**, {mean:+.3f} dB PSNR-Y over bicubic "
-             f"(worst seed {worst:+.3f} dB) after {config.steps} steps."]
+    lines = [
+        f"- Best learned upsampler: **{best}**, {mean:+.3f} dB PSNR-Y over bicubic "
+        f"(worst seed {worst:+.3f} dB) after {config.steps} steps."
+    ]
     for target in (SR_TARGET_QUICK_DB, SR_TARGET_LONG_DB):
         ok = mean >= target
         lines.append(f"- Margin >= {target} dB: **{'yes' if ok else 'no'}** ({mean:+.3f} dB).")
@@ -105,8 +111,12 @@ def checkerboard_at_init(seeds: int = 5, size: int = 16, channels: int = 8) -> d
 
     yy, xx = np.mgrid[0:size, 0:size] / size
     out: dict[str, dict] = {}
-    for name, kw in (("pixel_shuffle", {}), ("conv_transpose", {"kernel_size": 3}),
-                     ("resize_conv", {}), ("nearest", {})):
+    for name, kw in (
+        ("pixel_shuffle", {}),
+        ("conv_transpose", {"kernel_size": 3}),
+        ("resize_conv", {}),
+        ("nearest", {}),
+    ):
         scores: dict[str, list[float]] = {"constant": [], "smooth": []}
         for seed in range(seeds):
             rng = np.random.default_rng(seed)
@@ -134,8 +144,10 @@ def _seg_checks(records: list[dict], config) -> list[str]:
 
     tasks = sorted({k[0] for k in by})
     d, u = config.down, config.up
-    lines.append("**1. Skip connections beat a single coarse upsampling** (mIoU, default "
-                 f"down={d}, up={u}; FCN-32s is the single x32 upsampling):")
+    lines.append(
+        "**1. Skip connections beat a single coarse upsampling** (mIoU, default "
+        f"down={d}, up={u}; FCN-32s is the single x32 upsampling):"
+    )
     for task in tasks:
         coarse = mean_of((task, "fcn32s", d, u), "miou")
         skips = {a: mean_of((task, a, d, u), "miou") for a in ("unet", "fcn16s", "fcn8s")}
@@ -143,30 +155,42 @@ def _seg_checks(records: list[dict], config) -> list[str]:
         if "segnet" in {k[1] for k in by if k[0] == task}:
             skips["segnet"] = mean_of((task, "segnet", "max_pool", "max_unpool"), "miou")
         if not coarse or not skips:
-            lines.append(f"- {task}: not measured (needs fcn32s and a skip architecture in --archs).")
+            lines.append(
+                f"- {task}: not measured (needs fcn32s and a skip architecture in --archs)."
+            )
             continue
         best = max(skips, key=lambda a: skips[a][0])
         diff = skips[best][0] - coarse[0]
         verdict = "reproduced" if diff > 0 else "NOT reproduced"
-        lines.append(f"- {task}: {best} {skips[best][0]:.4f} vs fcn32s {coarse[0]:.4f} "
-                     f"(Δ {diff:+.4f}, {coarse[1]} seed(s)): **{verdict}**.")
+        lines.append(
+            f"- {task}: {best} {skips[best][0]:.4f} vs fcn32s {coarse[0]:.4f} "
+            f"(Δ {diff:+.4f}, {coarse[1]} seed(s)): **{verdict}**."
+        )
 
     lines.append("")
-    lines.append("**2. ICNR sub-pixel conv has no checkerboard at initialisation; transposed conv "
-                 "(3x3, stride 2) does** (checkerboard score = RMS spread of the 4 phase means / "
-                 "RMS output; mean (max) over 5 initialisations):")
+    lines.append(
+        "**2. ICNR sub-pixel conv has no checkerboard at initialisation; transposed conv "
+        "(3x3, stride 2) does** (checkerboard score = RMS spread of the 4 phase means / "
+        "RMS output; mean (max) over 5 initialisations):"
+    )
     cb = checkerboard_at_init()
     for name, s in cb.items():
-        lines.append(f"- {name}: constant input {s['constant'][0]:.2e} ({s['constant'][1]:.2e}), "
-                     f"smooth input {s['smooth'][0]:.2e} ({s['smooth'][1]:.2e})")
+        lines.append(
+            f"- {name}: constant input {s['constant'][0]:.2e} ({s['constant'][1]:.2e}), "
+            f"smooth input {s['smooth'][0]:.2e} ({s['smooth'][1]:.2e})"
+        )
     icnr, tconv = cb["pixel_shuffle"]["constant"][1], cb["conv_transpose"]["constant"][0]
     ok = icnr < 1e-5 and tconv > 1e-2
-    lines.append(f"- Verdict: **{'reproduced' if ok else 'NOT reproduced'}** (ICNR max "
-                 f"{icnr:.1e} < 1e-5 and transposed mean {tconv:.1e} > 1e-2 on a constant input).")
+    lines.append(
+        f"- Verdict: **{'reproduced' if ok else 'NOT reproduced'}** (ICNR max "
+        f"{icnr:.1e} < 1e-5 and transposed mean {tconv:.1e} > 1e-2 on a constant input)."
+    )
 
     lines.append("")
-    lines.append("**3. Blur pooling improves shift consistency over max pooling** (fraction of "
-                 "overlapping pixels with equal labels for two shifted crops):")
+    lines.append(
+        "**3. Blur pooling improves shift consistency over max pooling** (fraction of "
+        "overlapping pixels with equal labels for two shifted crops):"
+    )
     measured = False
     for task in tasks:
         for arch in sorted({k[1] for k in by if k[0] == task}):
@@ -176,12 +200,15 @@ def _seg_checks(records: list[dict], config) -> list[str]:
                 if base and other:
                     measured = True
                     diff = other[0] - base[0]
-                    mi = mean_of((task, arch, blur, u), "miou")[0] - mean_of(
-                        (task, arch, "max_pool", u), "miou")[0]
+                    mi = (
+                        mean_of((task, arch, blur, u), "miou")[0]
+                        - mean_of((task, arch, "max_pool", u), "miou")[0]
+                    )
                     lines.append(
                         f"- {task} {arch}: {blur} {other[0]:.4f} vs max_pool {base[0]:.4f} "
                         f"(Δ {diff:+.4f}; mIoU Δ {mi:+.4f}; {base[1]} seed(s)): "
-                        f"**{'reproduced' if diff > 0 else 'NOT reproduced'}**.")
+                        f"**{'reproduced' if diff > 0 else 'NOT reproduced'}**."
+                    )
     if not measured:
         lines.append("- not measured (needs max_pool and max_blur_pool or blur_pool in --methods).")
     return lines
@@ -262,10 +289,13 @@ def _seg_figure(workdir: Path, task: str, records: list[dict]) -> str | None:
     vmax = max(int(first["labels"].max()), 1)
     for j in range(n):
         axes[0, j].imshow(np.clip(first["images"][j], 0, 1))
-        axes[1, j].imshow(first["labels"][j], vmin=0, vmax=vmax, cmap="tab10", interpolation="nearest")
+        axes[1, j].imshow(
+            first["labels"][j], vmin=0, vmax=vmax, cmap="tab10", interpolation="nearest"
+        )
         for i, (_, p) in enumerate(runs):
-            axes[2 + i, j].imshow(np.load(p)["pred"][j], vmin=0, vmax=vmax, cmap="tab10",
-                                  interpolation="nearest")
+            axes[2 + i, j].imshow(
+                np.load(p)["pred"][j], vmin=0, vmax=vmax, cmap="tab10", interpolation="nearest"
+            )
     for i, title in enumerate(["input", "ground truth", *[r["method"] for r, _ in runs]]):
         axes[i, 0].set_ylabel(title, fontsize=7, rotation=0, ha="right", va="center")
     for ax in axes.flat:
@@ -286,16 +316,28 @@ def write_report(config, workdir: str | Path, records: list[dict]) -> None:
     task_names = sorted({r["task"] for r in records})
     out = [f"# resample_jax experiments: {config.task}", ""]
     if records:
-        out += [f"Device: {records[-1]['device']}. JAX {records[-1]['versions']['jax']}, "
-                f"Flax {records[-1]['versions']['flax']}.", ""]
-    out += ["Configuration (`config.json`):", "", "```", *(
-        f"{k} = {v}" for k, v in configs.to_dict(config).items()), "```", ""]
+        out += [
+            f"Device: {records[-1]['device']}. JAX {records[-1]['versions']['jax']}, "
+            f"Flax {records[-1]['versions']['flax']}.",
+            "",
+        ]
+    out += [
+        "Configuration (`config.json`):",
+        "",
+        "```",
+        *(f"{k} = {v}" for k, v in configs.to_dict(config).items()),
+        "```",
+        "",
+    ]
     if config.task == "sr":
-        out += ["Protocol: Y of BT.601 YCbCr in [0, 1] units; HR modcropped to a multiple of the "
-                "scale; LR = `resample_jax.resize(hr, (H // s, W // s), \"cubic\", antialias=True)`; "
-                f"PSNR-Y and SSIM-Y (Gaussian 11x11 window, sigma 1.5, population covariance, "
-                f"data range 1) with {config.scale} pixels shaved at each border; mean over the "
-                f"held-out photographs {', '.join(config.test_images)}.", ""]
+        out += [
+            "Protocol: Y of BT.601 YCbCr in [0, 1] units; HR modcropped to a multiple of the "
+            'scale; LR = `resample_jax.resize(hr, (H // s, W // s), "cubic", antialias=True)`; '
+            f"PSNR-Y and SSIM-Y (Gaussian 11x11 window, sigma 1.5, population covariance, "
+            f"data range 1) with {config.scale} pixels shaved at each border; mean over the "
+            f"held-out photographs {', '.join(config.test_images)}.",
+            "",
+        ]
     for task in task_names:
         out += [f"## {task}", "", *_table(task, groups), ""]
         curves = _curves(workdir, task, records)
@@ -319,17 +361,22 @@ def summary(config, records: list[dict], workdir: str | Path) -> str:
     for task in sorted({r["task"] for r in records}):
         fam = _family(task)
         key = PRIMARY[fam]
-        rows = sorted(((m, rs) for (t, m), rs in groups.items() if t == task),
-                      key=lambda mr: -np.mean([r["metrics"][key] for r in mr[1]]))
+        rows = sorted(
+            ((m, rs) for (t, m), rs in groups.items() if t == task),
+            key=lambda mr: -np.mean([r["metrics"][key] for r in mr[1]]),
+        )
         lines.append(f"{task} ({key}, mean over seeds):")
         for m, rs in rows:
             v = np.mean([r["metrics"][key] for r in rs])
             extra = ""
             if fam == "sr" and m != BASELINE:
-                extra = f"  ({np.mean([r['metrics']['psnr_y'] - r['baseline']['psnr_y'] for r in rs]):+.3f} dB vs bicubic)"
+                gain = np.mean([r["metrics"]["psnr_y"] - r["baseline"]["psnr_y"] for r in rs])
+                extra = f"  ({gain:+.3f} dB vs bicubic)"
             elif fam == "seg":
-                extra = f"  shift consistency {np.mean([r['metrics']['shift_consistency'] for r in rs]):.4f}"
+                sc = np.mean([r["metrics"]["shift_consistency"] for r in rs])
+                extra = f"  shift consistency {sc:.4f}"
             lines.append(f"  {m:<32} {v:.4f}{extra}")
-    lines.append(f"report: {Path(workdir) / 'report.md'}; results: {Path(workdir) / 'results.json'}")
+    lines.append(
+        f"report: {Path(workdir) / 'report.md'}; results: {Path(workdir) / 'results.json'}"
+    )
     return "\n".join(lines)
-

@@ -77,7 +77,10 @@ def sr_figure_crops(config: SRConfig) -> dict[str, np.ndarray]:
     d = data.load_sr(config.train_images, config.test_images, config.scale)
     t, left, n = SR_FIGURE_CROP
     bic = data.bicubic_upscale(d.test_lr[0], d.scale)
-    return {"hr": d.test_hr[0][t : t + n, left : left + n], "bicubic": bic[t : t + n, left : left + n]}
+    return {
+        "hr": d.test_hr[0][t : t + n, left : left + n],
+        "bicubic": bic[t : t + n, left : left + n],
+    }
 
 
 def sr_runs(config: SRConfig) -> list[RunSpec]:
@@ -147,7 +150,9 @@ def seg_runs(config: SegConfig) -> list[RunSpec]:
 
 
 def _crops(images: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
-    return np.stack([im[a : a + size, b : b + size] for im, (a, b) in zip(images, offsets, strict=True)])
+    return np.stack(
+        [im[a : a + size, b : b + size] for im, (a, b) in zip(images, offsets, strict=True)]
+    )
 
 
 def _seg_evaluator(ev: data.SegEval, size: int, num_classes: int):

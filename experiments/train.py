@@ -1,11 +1,14 @@
 """Training and evaluation: ``train_step``, ``eval_step`` and ``train_and_evaluate``.
 
 Every run trains data-parallel over all devices JAX finds: a 1-D ``Mesh`` over the batch axis, the
-batch placed with ``NamedSharding(mesh, P("data"))`` and the parameters and optimiser state replicated
+batch placed with ``NamedSharding(mesh, P("data"))`` and the parameters and optimiser state
+replicated
 (``P()``); XLA inserts the gradient all-reduce. With ``--distributed`` the process first calls
-``jax.distributed.initialize()`` (coordinator, process count and id from the environment, as on Cloud
+``jax.distributed.initialize()`` (coordinator, process count and id from the environment, as on
+Cloud
 TPU, SLURM or with ``JAX_COORDINATOR_ADDRESS`` / ``JAX_NUM_PROCESSES`` / ``JAX_PROCESS_ID``); each
-process then builds the same global batch and contributes its slice, and only process 0 writes files.
+process then builds the same global batch and contributes its slice, and only process 0 writes
+files.
 
 Each run checkpoints with Orbax every ``checkpoint_every`` steps and at the end; rerunning with the
 same workdir skips finished runs (``results.json``) and resumes unfinished ones from their last
@@ -43,7 +46,8 @@ RESULTS = "results.json"
 
 
 class TrainingDiverged(RuntimeError):
-    """A non-finite loss, gradient or parameter: the run stops and its last good checkpoint stays."""
+    """A non-finite loss, gradient or parameter: the run stops and its last good checkpoint
+    stays."""
 
 
 class Interrupted(RuntimeError):
@@ -61,7 +65,9 @@ def make_mesh() -> Mesh:
 
 def device_description() -> str:
     d = jax.devices()[0]
-    return f"{jax.device_count()} x {d.device_kind} ({d.platform}, {jax.process_count()} process(es))"
+    return (
+        f"{jax.device_count()} x {d.device_kind} ({d.platform}, {jax.process_count()} process(es))"
+    )
 
 
 def versions() -> dict[str, str]:
@@ -136,8 +142,9 @@ def train_step(
     params = optax.apply_updates(state["params"], updates)
     key, _ = jax.random.split(jax.random.wrap_key_data(state["key"]))
     finite = (
-        jnp.isfinite(loss) & jnp.isfinite(optax.global_norm(grads))
-        & jnp.isfinite(optax.global_norm(params))
+        jnp.isfinite(loss)
+        & jnp.isfinite(optax.tree.norm(grads))
+        & jnp.isfinite(optax.tree.norm(params))
     )
     new = {
         "params": params,
@@ -221,8 +228,13 @@ def fit(
     last_good = start if restored is not None else None
     pending: list[dict[str, jax.Array]] = []
     bar = tqdm(
-        total=config.steps, initial=start, desc=f"{spec.task} {spec.method} seed {spec.seed}",
-        unit="step", dynamic_ncols=True, leave=False, disable=not writer,
+        total=config.steps,
+        initial=start,
+        desc=f"{spec.task} {spec.method} seed {spec.seed}",
+        unit="step",
+        dynamic_ncols=True,
+        leave=False,
+        disable=not writer,
     )
     t0, t_log, steps_done = time.perf_counter(), time.perf_counter(), 0
     try:
@@ -241,7 +253,8 @@ def fit(
                     if not bool(v["finite"]):
                         where = (
                             f"step {last_good} is kept in {ckpt.directory}"
-                            if last_good is not None else "none was written yet"
+                            if last_good is not None
+                            else "none was written yet"
                         )
                         raise TrainingDiverged(
                             f"{spec.task}: method {spec.method!r} (seed {spec.seed}) diverged at "
@@ -254,12 +267,20 @@ def fit(
                 t_log = now
                 loss = float(np.mean([float(v["loss"]) for v in values]))
                 if writer:
-                    files.append_jsonl(curve, {"step": done, "loss": loss, "steps_per_second": rate})
+                    files.append_jsonl(
+                        curve, {"step": done, "loss": loss, "steps_per_second": rate}
+                    )
                 bar.set_postfix(loss=f"{loss:.4g}", steps_s=f"{rate:.1f}")
             if save:
                 seconds = prior_seconds + time.perf_counter() - t0
-                meta = {"step": done, "data_position": done, "train_seconds": seconds,
-                        "task": spec.task, "method": spec.method, "seed": spec.seed}
+                meta = {
+                    "step": done,
+                    "data_position": done,
+                    "train_seconds": seconds,
+                    "task": spec.task,
+                    "method": spec.method,
+                    "seed": spec.seed,
+                }
                 ckpt.save(done, state, meta)
                 last_good = done
             bar.update(1)
@@ -324,7 +345,9 @@ def plan(config: configs.Config, workdir: str | os.PathLike) -> list[tasks.RunSp
         raise ConfigError("--seeds must list at least one seed, e.g. --seeds 0,1,2.")
     for name in ("batch_size", "log_every", "checkpoint_every"):
         if getattr(config, name) < 1:
-            raise ConfigError(f"--{name.replace('_', '-')} must be >= 1; got {getattr(config, name)}.")
+            raise ConfigError(
+                f"--{name.replace('_', '-')} must be >= 1; got {getattr(config, name)}."
+            )
     n = jax.device_count()
     if config.batch_size % n:
         raise ConfigError(
@@ -380,8 +403,11 @@ def train_and_evaluate(
     writer = jax.process_index() == 0
     saved = files.read_json(workdir / "config.json")
     if saved is not None and saved != configs.to_dict(config) and writer:
-        print(f"note: {workdir}/config.json differs from this config; it is overwritten and "
-              "finished runs in results.json are kept", file=sys.stderr)
+        print(
+            f"note: {workdir}/config.json differs from this config; it is overwritten and "
+            "finished runs in results.json are kept",
+            file=sys.stderr,
+        )
     if writer:
         files.write_json(workdir / "config.json", configs.to_dict(config))
     mesh = make_mesh()
@@ -436,7 +462,10 @@ def train_and_evaluate(
 
 def _print_run(rec: dict[str, Any]) -> None:
     m = rec["metrics"]
-    main = ("psnr_y", "ssim_y") if rec["task"] == "sr" else ("miou", "pixel_acc", "shift_consistency")
+    main = (
+        ("psnr_y", "ssim_y") if rec["task"] == "sr" else ("miou", "pixel_acc", "shift_consistency")
+    )
     shown = ", ".join(f"{k} {m[k]:.4f}" for k in main if k in m and math.isfinite(m[k]))
-    tqdm.write(f"{rec['task']} {rec['method']} seed {rec['seed']}: {shown} "
-               f"({rec['train_seconds']:.1f} s)")
+    tqdm.write(
+        f"{rec['task']} {rec['method']} seed {rec['seed']}: {shown} ({rec['train_seconds']:.1f} s)"
+    )

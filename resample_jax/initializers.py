@@ -5,10 +5,17 @@ Both return a Flax-style initialiser ``init(key, shape, dtype) -> jax.Array`` us
 ``kernel_init`` in :mod:`resample_jax.nnx`, :mod:`resample_jax.linen` and in Flax's own layers.
 Kernel shapes are channels-last: ``(*window, in_features, out_features)``; the spatial rank is
 ``len(shape) - 2``.
+
+The random initialisers here (:func:`variance_scaling`, :func:`lecun_normal`, :func:`normal`,
+:func:`xavier_uniform`, the defaults of the modules) draw the same distributions as
+``jax.nn.initializers`` but compile cheaply: the random numbers come from a flat draw whose length is
+rounded up to a power of two, so building a network compiles the threefry generator once per size
+bucket instead of once per parameter shape (each such compile takes seconds on a CPU).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,7 +28,126 @@ from resample_jax._src import validation
 
 Initializer = Callable[..., jax.Array]
 
-__all__ = ["bilinear_upsample_init", "icnr", "Initializer"]
+__all__ = [
+    "Initializer",
+    "bilinear_upsample_init",
+    "icnr",
+    "lecun_normal",
+    "normal",
+    "variance_scaling",
+    "xavier_uniform",
+]
+
+# Standard deviation of a standard normal truncated to [-2, 2] (what jax.nn.initializers divides by).
+_TRUNCATED_STD = 0.87962566103423978
+_MIN_BUCKET = 256
+
+
+@functools.partial(jax.jit, static_argnames=("n", "distribution", "dtype"))
+def _unit_draw(key: jax.Array, n: int, distribution: str, dtype: Any) -> jax.Array:
+    """``n`` samples of unit variance from ``distribution``."""
+    if distribution == "truncated_normal":
+        return jax.random.truncated_normal(key, -2.0, 2.0, (n,), dtype) / _TRUNCATED_STD
+    if distribution == "normal":
+        return jax.random.normal(key, (n,), dtype)
+    return jax.random.uniform(key, (n,), dtype, -1.0, 1.0) * math.sqrt(3.0)
+
+
+def _draw(key: jax.Array, shape: Sequence[int], distribution: str, dtype: Any) -> jax.Array:
+    size = math.prod(shape)
+    bucket = max(_MIN_BUCKET, 1 << max(size - 1, 0).bit_length())
+    flat = _unit_draw(key, bucket, distribution, np.dtype(dtype))
+    return flat[:size].reshape(tuple(shape))
+
+
+def variance_scaling(scale: float, mode: str, distribution: str) -> Initializer:
+    """Variance-scaling initialiser, as ``jax.nn.initializers.variance_scaling`` with the default
+    axes (receptive field = all but the last two axes, fan-in axis -2, fan-out axis -1).
+
+    Samples have variance ``scale / n`` with ``n`` the fan-in, fan-out or their mean (``mode``).
+
+    Args:
+      scale: variance scale (> 0).
+      mode: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``.
+      distribution: ``"truncated_normal"`` (at 2 standard deviations, rescaled to unit variance),
+        ``"normal"`` or ``"uniform"``.
+
+    Returns:
+      An initialiser ``init(key, shape, dtype=jnp.float32)``.
+
+    Raises:
+      ValueError: unknown mode or distribution.
+
+    Example:
+      >>> import jax
+      >>> k = variance_scaling(1.0, "fan_in", "normal")(jax.random.key(0), (3, 3, 16, 32))
+      >>> k.shape, bool(abs(float(k.std()) * 12 - 1) < 0.1)
+      ((3, 3, 16, 32), True)
+    """
+    mode = validation.check_choice(
+        "variance_scaling", "mode", mode, ("fan_in", "fan_out", "fan_avg")
+    )
+    distribution = validation.check_choice(
+        "variance_scaling", "distribution", distribution, ("truncated_normal", "normal", "uniform")
+    )
+
+    def init(key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32) -> jax.Array:
+        receptive = math.prod(shape[:-2]) if len(shape) > 2 else 1
+        fan_in = shape[-2] * receptive if len(shape) > 1 else shape[-1]
+        fan_out = shape[-1] * receptive
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+        return _draw(key, shape, distribution, dtype) * jnp.asarray(math.sqrt(scale / n), dtype)
+
+    return init
+
+
+def lecun_normal() -> Initializer:
+    """LeCun normal (truncated normal, variance 1 / fan_in): Flax's default kernel initialiser.
+
+    Returns:
+      An initialiser ``init(key, shape, dtype=jnp.float32)``.
+
+    Example:
+      >>> import jax
+      >>> lecun_normal()(jax.random.key(0), (4, 8)).shape
+      (4, 8)
+    """
+    return variance_scaling(1.0, "fan_in", "truncated_normal")
+
+
+def xavier_uniform() -> Initializer:
+    """Glorot / Xavier uniform (variance 2 / (fan_in + fan_out)).
+
+    Returns:
+      An initialiser ``init(key, shape, dtype=jnp.float32)``.
+
+    Example:
+      >>> import jax
+      >>> xavier_uniform()(jax.random.key(0), (4, 8)).shape
+      (4, 8)
+    """
+    return variance_scaling(1.0, "fan_avg", "uniform")
+
+
+def normal(stddev: float = 1e-2) -> Initializer:
+    """Zero-mean normal with standard deviation ``stddev``.
+
+    Args:
+      stddev: standard deviation.
+
+    Returns:
+      An initialiser ``init(key, shape, dtype=jnp.float32)``.
+
+    Example:
+      >>> import jax
+      >>> normal(1e-3)(jax.random.key(0), (2, 3)).shape
+      (2, 3)
+    """
+
+    def init(key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32) -> jax.Array:
+        return _draw(key, shape, "normal", dtype) * jnp.asarray(stddev, dtype)
+
+    return init
 
 
 def icnr(

@@ -54,7 +54,7 @@ from resample_jax._src.unpooling import max_unpool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
 Initializer = Callable[..., jax.Array]
-default_kernel_init = nnx.initializers.lecun_normal()
+default_kernel_init = initializers.lecun_normal()
 default_bias_init = nnx.initializers.zeros_init()
 
 __all__ = [
@@ -107,6 +107,15 @@ def _probe(f: Callable[[jax.Array], Any], rank: int, channels: int = 1, size: in
     """Traces ``f`` on an abstract ``(*(size,) * rank, channels)`` input, so the pure function's
     own checks of the options (method names, conventions, filter sizes) run at construction."""
     jax.eval_shape(f, jax.ShapeDtypeStruct((size,) * rank + (channels,), jnp.float32))
+
+
+def _crop_to_multiple(x: jax.Array, factor: tuple[int, ...]) -> jax.Array:
+    """Drops the trailing ``n % f`` samples of each spatial axis (as pooling with stride f does), so
+    a resize to ``n // f`` has scale exactly ``1 / f``."""
+    rank = len(factor)
+    spatial = validation.spatial_shape(x, rank)
+    index = tuple(slice(0, s - s % f) for s, f in zip(spatial, factor))
+    return x[(..., *index, slice(None))]
 
 
 def _check_features(fn: str, name: str, value: Any) -> int:
@@ -288,7 +297,9 @@ class Upsample(nnx.Module):
 class Downsample(nnx.Module):
     """Downsamples by an integer ``factor`` per axis with an antialiased ``resize``.
 
-    ``[*batch, *spatial, C] -> [*batch, *(spatial // factor), C]``. ``antialias=True`` widens the
+    ``[*batch, *spatial, C] -> [*batch, *(spatial // factor), C]``. The trailing ``n % f`` samples
+    of an axis the factor does not divide are dropped first (as pooling with stride ``f`` does), so
+    the resize scale is exactly ``1 / f`` and ``"area"`` equals average pooling. ``antialias=True`` widens the
     kernel by the factor (what jax.image / Pillow do); it has no effect for ``"nearest"``, which
     picks one pixel per block.
 
@@ -313,12 +324,11 @@ class Downsample(nnx.Module):
         _probe(self.__call__, len(self.factor), size=16 * max(self.factor))
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = validation.check_array("Downsample", x, len(self.factor))
+        x = _crop_to_multiple(validation.check_array("Downsample", x, len(self.factor)), self.factor)
         spatial = validation.spatial_shape(x, len(self.factor))
-        size = tuple(max(s // f, 1) for s, f in zip(spatial, self.factor))
         return resize(
             x,
-            size,
+            tuple(s // f for s, f in zip(spatial, self.factor)),
             self.method,
             antialias=self.antialias and self.method != "nearest",
             convention=self.convention,
@@ -1073,7 +1083,7 @@ class CARAFE(nnx.Module):
             in_features,
             compressed_features,
             (1,) * rank,
-            kernel_init=nnx.initializers.xavier_uniform(),
+            kernel_init=initializers.xavier_uniform(),
             param_dtype=param_dtype,
             rngs=rngs,
         )
@@ -1081,7 +1091,7 @@ class CARAFE(nnx.Module):
             compressed_features,
             math.prod(self.factor) * taps,
             (encoder_size,) * rank,
-            kernel_init=nnx.initializers.normal(1e-3),
+            kernel_init=initializers.normal(1e-3),
             param_dtype=param_dtype,
             rngs=rngs,
         )
@@ -1149,7 +1159,7 @@ class DySample(nnx.Module):
             in_features,
             out,
             (1,) * rank,
-            kernel_init=nnx.initializers.normal(1e-3),
+            kernel_init=initializers.normal(1e-3),
             param_dtype=param_dtype,
             rngs=rngs,
         )

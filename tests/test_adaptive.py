@@ -114,35 +114,39 @@ def test_global_pools_match_torch(rng, rank):
 
 
 def test_jit_matches_eager_and_vmap_matches_loop(rng):
-    x = rng.standard_normal((2, 9, 10, 3)).astype(np.float32)
-    assert_jit_matches_eager(lambda v: adaptive_avg_pool(v, (4, 7)), x)
-    assert_jit_matches_eager(lambda v: adaptive_max_pool(v, (4, 7), return_indices=True), x)
-    assert_vmap_matches_loop(lambda v: adaptive_avg_pool(v, (4, 7)), x)
-    assert_vmap_matches_loop(lambda v: adaptive_max_pool(v, (4, 7), return_indices=True), x)
-    assert_vmap_matches_loop(lambda v: global_max_pool(v), x)
+    # Eager mode compiles every primitive separately: a 1-D input keeps that cheap (the 2-D and
+    # 3-D code runs in the parity tests); one function with every case as an output.
+    x = rng.standard_normal((2, 10, 3)).astype(np.float32)
+
+    def pools(v):
+        return (
+            adaptive_avg_pool(v, (7,)),
+            adaptive_max_pool(v, (4,), return_indices=True),
+            global_max_pool(v, rank=1),
+        )
+
+    assert_jit_matches_eager(pools, x[0])
+    assert_vmap_matches_loop(pools, x)
 
 
 def test_leading_batch_axes(rng):
     x = rng.standard_normal((2, 3, 9, 10, 2)).astype(np.float32)
     out = adaptive_avg_pool(x, (4, 7))
     np.testing.assert_array_equal(adaptive_avg_pool(x[1, 2], (4, 7)), out[1, 2])
-    _, idx = adaptive_max_pool(x, (4, 7), return_indices=True)
-    np.testing.assert_array_equal(adaptive_max_pool(x[0, 1], (4, 7), return_indices=True)[1], idx[0, 1])
+    values, idx = adaptive_max_pool(x, (4, 7), return_indices=True)
+    values01, idx01 = adaptive_max_pool(x[0, 1], (4, 7), return_indices=True)
+    np.testing.assert_array_equal(values01, values[0, 1])
+    np.testing.assert_array_equal(idx01, idx[0, 1])
     assert global_avg_pool(x).shape == (2, 3, 2)
 
 
 def test_gradients_to_second_order(rng):
-    x = rng.standard_normal((1, 5, 7, 2))
+    x = rng.standard_normal((1, 7, 2))
 
     @jax.jit
     def pools(v):
         # Random normal inputs have no ties: max pooling is smooth around them.
-        return (
-            adaptive_avg_pool(v, (3, 4)),
-            adaptive_max_pool(v, (3, 4)),
-            global_avg_pool(v),
-            global_max_pool(v),
-        )
+        return adaptive_avg_pool(v, (3,)), adaptive_max_pool(v, (3,))
 
     check_grads_f64(pools, (x,))
 

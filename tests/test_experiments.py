@@ -23,17 +23,44 @@ from experiments import configs, data, metrics, train
 from experiments.models import BASELINE, ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
-RECORD_KEYS = {"task", "method", "seed", "metrics", "baseline", "params", "steps", "train_seconds",
-               "steps_per_second", "device", "versions"}
+RECORD_KEYS = {
+    "task",
+    "method",
+    "seed",
+    "metrics",
+    "baseline",
+    "params",
+    "steps",
+    "train_seconds",
+    "steps_per_second",
+    "device",
+    "versions",
+}
 
 # A few-second SR configuration: one small training photo, one held-out photo, 4-patch batches.
 TINY_SR = configs.SRConfig(
-    methods=("pixel_shuffle",), steps=6, batch_size=4, patch_size=8, warmup_steps=2,
-    train_images=("astronaut",), test_images=("chelsea",), log_every=2, checkpoint_every=2,
+    methods=("pixel_shuffle",),
+    steps=6,
+    batch_size=4,
+    patch_size=8,
+    warmup_steps=2,
+    train_images=("astronaut",),
+    test_images=("chelsea",),
+    log_every=2,
+    checkpoint_every=2,
 )
 TINY_SEG = configs.SegConfig(
-    methods=("max_pool",), steps=2, datasets=("shapes",), archs=("unet",), image_size=16,
-    max_shift=4, num_eval=8, batch_size=4, warmup_steps=1, log_every=1, checkpoint_every=1,
+    methods=("max_pool",),
+    steps=2,
+    datasets=("shapes",),
+    archs=("unet",),
+    image_size=16,
+    max_shift=4,
+    num_eval=8,
+    batch_size=4,
+    warmup_steps=1,
+    log_every=1,
+    checkpoint_every=1,
 )
 
 
@@ -63,8 +90,10 @@ def test_sr_run_writes_results_report_figures_and_curves(sr_run):
     assert configs.from_dict(json.loads((sr_run / "config.json").read_text())) == TINY_SR
     for name in ("report.md", "sr_crops.png", "curves_sr.png"):
         assert (sr_run / name).stat().st_size > 0, name
-    curve = [json.loads(line) for line in
-             (sr_run / "runs/sr/pixel_shuffle/seed0/metrics.jsonl").read_text().splitlines()]
+    curve = [
+        json.loads(line)
+        for line in (sr_run / "runs/sr/pixel_shuffle/seed0/metrics.jsonl").read_text().splitlines()
+    ]
     assert [row["step"] for row in curve] == [2, 4, 6]
     report = (sr_run / "report.md").read_text()
     assert "pixel_shuffle" in report and "Δ PSNR-Y vs bicubic" in report
@@ -104,19 +133,29 @@ def test_resume_after_kill_is_bitwise_equal_and_ignores_partial_checkpoints(sr_r
 
 
 def test_four_host_devices_match_one_device(sr_run, tmp_path):
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
-               JAX_PLATFORMS="cpu")
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+    )
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     code = (
         "import jax, sys; from experiments import configs, train; assert jax.device_count() == 4;"
-        f"cfg = configs.from_dict({json.dumps(configs.to_dict(TINY_SR))});"
+        f"cfg = configs.from_dict({configs.to_dict(TINY_SR)!r});"
         "train.train_and_evaluate(cfg, sys.argv[1])"
     )
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    (record,) = [r for r in json.loads((tmp_path / "results.json").read_text())
-                 if r["method"] == "pixel_shuffle"]
+    (record,) = [
+        r
+        for r in json.loads((tmp_path / "results.json").read_text())
+        if r["method"] == "pixel_shuffle"
+    ]
     assert record["device"].startswith("4 x")
     one, four = _params(sr_run, "sr", "pixel_shuffle"), _params(tmp_path, "sr", "pixel_shuffle")
     for k in one:
@@ -126,8 +165,15 @@ def test_four_host_devices_match_one_device(sr_run, tmp_path):
 
 def test_non_finite_loss_stops_naming_method_and_step_and_keeps_last_checkpoint(tmp_path):
     # Warmup from 0: step 1 trains at lr 0 (checkpointed), step 2 at 5e29 overflows.
-    cfg = configs.from_dict({**configs.to_dict(TINY_SR), "learning_rate": 1e30,
-                             "warmup_steps": 2, "checkpoint_every": 1, "log_every": 1})
+    cfg = configs.from_dict(
+        {
+            **configs.to_dict(TINY_SR),
+            "learning_rate": 1e30,
+            "warmup_steps": 2,
+            "checkpoint_every": 1,
+            "log_every": 1,
+        }
+    )
     with pytest.raises(train.TrainingDiverged, match=r"'pixel_shuffle'.*step 2") as err:
         train.train_and_evaluate(cfg, tmp_path)
     assert "step 1 is kept" in str(err.value)
@@ -144,24 +190,36 @@ def test_psnr_ssim_match_scikit_image():
     with jax.enable_x64(True):
         got_ssim = float(metrics.ssim(jnp.asarray(a), jnp.asarray(b)))
         got_psnr = float(metrics.psnr(jnp.asarray(a), jnp.asarray(b)))
-    want = structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
-                                 use_sample_covariance=False, data_range=1.0)
+    want = structural_similarity(
+        a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0
+    )
     np.testing.assert_allclose(got_ssim, want, rtol=1e-12)
     np.testing.assert_allclose(got_psnr, peak_signal_noise_ratio(a, b, data_range=1.0), rtol=1e-12)
     # The SR entry point shaves `scale` pixels per border before both metrics (float32 path).
     got = metrics.sr_metrics(a[..., None].astype(np.float32), b[..., None].astype(np.float32), 3)
     inner_a, inner_b = a[3:-3, 3:-3], b[3:-3, 3:-3]
-    np.testing.assert_allclose(got["psnr_y"], peak_signal_noise_ratio(inner_a, inner_b,
-                                                                      data_range=1.0), rtol=1e-5)
-    np.testing.assert_allclose(got["ssim_y"], structural_similarity(
-        inner_a, inner_b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-        data_range=1.0), rtol=1e-5)
+    np.testing.assert_allclose(
+        got["psnr_y"], peak_signal_noise_ratio(inner_a, inner_b, data_range=1.0), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        got["ssim_y"],
+        structural_similarity(
+            inner_a,
+            inner_b,
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            data_range=1.0,
+        ),
+        rtol=1e-5,
+    )
 
 
 def test_luma_matches_scikit_image_bt601():
     rgb = np.random.default_rng(1).uniform(size=(5, 6, 3))
-    np.testing.assert_allclose(data.rgb_to_y(rgb), skimage.color.rgb2ycbcr(rgb)[..., 0] / 255,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        data.rgb_to_y(rgb), skimage.color.rgb2ycbcr(rgb)[..., 0] / 255, rtol=1e-12
+    )
 
 
 def test_segmentation_metrics_hand_computed():
@@ -189,8 +247,11 @@ def test_checkerboard_score_zero_for_constant_and_positive_for_period_two():
 @pytest.mark.parametrize(
     "overrides, match",
     [
-        ({"methods": ("pixel_shufle",)}, r"unknown SR method 'pixel_shufle'.*valid upsamplers.*"
-                                         r"Did you mean 'pixel_shuffle'"),
+        (
+            {"methods": ("pixel_shufle",)},
+            r"unknown SR method 'pixel_shufle'.*valid upsamplers.*"
+            r"Did you mean 'pixel_shuffle'",
+        ),
         ({"methods": ("haar",)}, r"'haar' cannot upsample by --scale 3"),
         ({"arch": "vdsr"}, r"unknown --arch 'vdsr'"),
         ({"steps": 0}, r"--steps must be >= 1"),
@@ -228,11 +289,17 @@ def test_cli_overrides_fill_the_config():
 
     parser = argparse.ArgumentParser()
     configs.add_arguments(parser, configs.SRConfig)
-    ns = parser.parse_args(["--methods", "a,b", "--seeds", "0,1,2", "--steps", "7", "--scale", "4",
-                            "--no-residual"])
+    ns = parser.parse_args(
+        ["--methods", "a,b", "--seeds", "0,1,2", "--steps", "7", "--scale", "4", "--no-residual"]
+    )
     cfg = configs.from_namespace(configs.SRConfig, ns)
     assert (cfg.methods, cfg.seeds, cfg.steps, cfg.scale, cfg.residual) == (
-        ("a", "b"), (0, 1, 2), 7, 4, False)
+        ("a", "b"),
+        (0, 1, 2),
+        7,
+        4,
+        False,
+    )
 
 
 def test_datasets_are_deterministic_per_seed():

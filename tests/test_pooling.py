@@ -63,7 +63,9 @@ def test_matches_torch_max_pool_values_indices_and_gradient(
     win = _rank_tuple(window, rank)
     kw = dict(dilation=dilation, ceil_mode=ceil_mode)
     tx = _torch(x).requires_grad_(True)
-    ref, ref_idx = TORCH_MAX[rank](tx, win, strides, padding, dilation, ceil_mode, return_indices=True)
+    ref, ref_idx = TORCH_MAX[rank](
+        tx, win, strides, padding, dilation, ceil_mode, return_indices=True
+    )
     values, indices = max_pool_with_indices(x, win, strides, padding, **kw)
     np.testing.assert_array_equal(values, to_channels_last(ref.detach().numpy()))
     np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
@@ -191,7 +193,8 @@ def test_same_padding_matches_flax(rng, count_include_pad):
         )
     out = avg_pool(x, 3, 2, "SAME", count_include_pad=count_include_pad)
     assert_close(out, ref_avg)
-    np.testing.assert_array_equal(max_pool(x, 3, 2, "same"), flax_nn.max_pool(x, (3, 3), (2, 2), "SAME"))
+    ref_max = flax_nn.max_pool(jnp.asarray(x), (3, 3), (2, 2), "SAME")
+    np.testing.assert_array_equal(max_pool(x, 3, 2, "same"), ref_max)
 
 
 def test_half_precision_keeps_dtype(rng):
@@ -205,21 +208,20 @@ def test_half_precision_keeps_dtype(rng):
             assert_close(out, fn(ref, 3, 2, 1), dtype=dtype)
 
 
-def test_jit_matches_eager(rng):
-    x = _normal(rng, 2)
-    # max_pool_with_indices runs max pooling's core too.
-    assert_jit_matches_eager(lambda v: max_pool_with_indices(v, 3, 2, 1, ceil_mode=True), x)
-    assert_jit_matches_eager(lambda v: avg_pool(v, 3, 2, 1, count_include_pad=False), x)
-    assert_jit_matches_eager(lambda v: lp_pool(v, 2, 2), x)
+def test_jit_matches_eager_and_vmap_matches_loop(rng):
+    # One function with every case as an output: it compiles once under jit and once under vmap.
+    x = rng.standard_normal((2, 7, 6, 3)).astype(np.float32)
 
+    def pools(v):
+        return (
+            max_pool_with_indices(v, 3, 2, 1, ceil_mode=True),
+            min_pool(v, 2),
+            avg_pool(v, 3, 2, 1, count_include_pad=False),
+            lp_pool(v, 2, 2),
+        )
 
-def test_vmap_matches_loop(rng):
-    xs = _normal(rng, 2)  # vmapped over the batch axis: each call sees an unbatched (H, W, C)
-    assert_vmap_matches_loop(lambda v: max_pool(v, 3, 2, 1, ceil_mode=True), xs)
-    assert_vmap_matches_loop(lambda v: min_pool(v, 2), xs)
-    assert_vmap_matches_loop(lambda v: max_pool_with_indices(v, 3, 2, 1), xs)
-    assert_vmap_matches_loop(lambda v: avg_pool(v, 3, 2, 1, count_include_pad=False), xs)
-    assert_vmap_matches_loop(lambda v: lp_pool(v, 2, 2), xs)
+    assert_jit_matches_eager(pools, x[0])
+    assert_vmap_matches_loop(pools, x)
 
 
 def test_leading_batch_axes(rng):
@@ -229,27 +231,28 @@ def test_leading_batch_axes(rng):
         flat = fn(x.reshape(6, 6, 6, 2), 3, 2, 1)
         np.testing.assert_array_equal(out, np.asarray(flat).reshape(out.shape))
         np.testing.assert_array_equal(fn(x[1, 2], 3, 2, 1), out[1, 2])
-    _, idx = max_pool_with_indices(x, 3, 2, 1)
-    np.testing.assert_array_equal(max_pool_with_indices(x[0, 1], 3, 2, 1)[1], idx[0, 1])
+    values, idx = max_pool_with_indices(x, 3, 2, 1)
+    values01, idx01 = max_pool_with_indices(x[0, 1], 3, 2, 1)
+    np.testing.assert_array_equal(values01, values[0, 1])
+    np.testing.assert_array_equal(idx01, idx[0, 1])
 
 
 def test_gradients_to_second_order(rng):
-    x = rng.standard_normal((1, 5, 6, 2))
+    x1 = rng.standard_normal((1, 7, 2))
+    x2 = rng.standard_normal((1, 4, 5, 1))
 
-    # One jitted function with every case as an output: the checks trace and compile it once per
-    # derivative, and call it many times. Random normal inputs have no ties, so max pooling is
-    # smooth around them.
+    # One jitted function with every case as an output: the checks compile it once per derivative
+    # and call it many times. Random normal inputs have no ties, so max pooling is smooth there.
     @jax.jit
-    def pools(v):
+    def pools(v1, v2):
         return (
-            avg_pool(v, 3, 2, 1, ceil_mode=True, count_include_pad=False),
-            lp_pool(v * v + 0.5, 2.5, 2, 1),
-            max_pool(v, 3, 2, 1),
-            max_pool(v, 2, dilation=(2, 1)),
-            min_pool(v, 2),
+            avg_pool(v1, (3,), 2, 1, ceil_mode=True, count_include_pad=False),
+            lp_pool(v1 * v1 + 0.5, 2.5, (2,), 1),
+            max_pool(v1, (3,), 2, 1),
+            min_pool(v2, 2, 1),
         )
 
-    check_grads_f64(pools, (x,))
+    check_grads_f64(pools, (x1, x2))
 
 
 def test_constant_input_stays_constant():

@@ -36,7 +36,11 @@ def _torch(x: np.ndarray) -> torch.Tensor:
 
 @pytest.mark.parametrize(
     "shape,out,window",
-    [((2, 9, 10, 3), (5, 7), (2, 2)), ((2, 11, 8, 2), (4, 5), (3, 2)), ((1, 7, 9, 8, 2), (4, 5, 6), (2, 3, 2))],
+    [
+        ((2, 9, 10, 3), (5, 7), (2, 2)),
+        ((2, 11, 8, 2), (4, 5), (3, 2)),
+        ((1, 7, 9, 8, 2), (4, 5, 6), (2, 3, 2)),
+    ],
 )
 def test_fractional_matches_torch_given_samples(rng, shape, out, window):
     x = rng.standard_normal(shape).astype(np.float32)
@@ -50,7 +54,9 @@ def test_fractional_matches_torch_given_samples(rng, shape, out, window):
     )
     # torch orders a 2-D plane's samples (W, H); ours follow the spatial axes (H, W).
     samples = torch_samples[..., ::-1] if rank == 2 else torch_samples
-    values, indices = fractional_max_pool(None, x, out, window, samples=samples, return_indices=True)
+    values, indices = fractional_max_pool(
+        None, x, out, window, samples=samples, return_indices=True
+    )
     np.testing.assert_array_equal(values, to_channels_last(ref.detach().numpy()))
     np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
     cot = rng.standard_normal(values.shape).astype(np.float32)
@@ -142,18 +148,22 @@ def test_constant_input_stays_constant():
 
 
 def test_jit_matches_eager_and_vmap_matches_loop(rng):
-    x = np.abs(rng.standard_normal((2, 7, 8, 3))).astype(np.float32)
-    samples = rng.random((3, 2)).astype(np.float32)
+    # Eager mode compiles every primitive separately: 1-D inputs keep that cheap (the multi-axis
+    # code runs in the parity tests); one function with every case as an output compiles once.
+    x = np.abs(rng.standard_normal((2, 9, 3))).astype(np.float32)
+    samples = rng.random((3, 1)).astype(np.float32)
     key = jax.random.key(1)
-    fns = [
-        lambda v: fractional_max_pool(None, v, (4, 5), samples=samples, return_indices=True),
-        lambda v: stochastic_pool(key, v, 2),
-        lambda v: stochastic_pool(None, v, 3, 2, training=False),
-        lambda v: soft_pool(v, 3, 2, 1),
-    ]
-    for fn in fns:
-        assert_jit_matches_eager(fn, x[0])
-        assert_vmap_matches_loop(fn, x)
+
+    def pools(v):
+        return (
+            fractional_max_pool(None, v, (5,), samples=samples, return_indices=True),
+            stochastic_pool(key, v, (2,)),
+            stochastic_pool(None, v, (3,), 2, training=False),
+            soft_pool(v, (3,), 2, 1),
+        )
+
+    assert_jit_matches_eager(pools, x[0])
+    assert_vmap_matches_loop(pools, x)
 
 
 def test_leading_batch_axes(rng):
@@ -169,16 +179,16 @@ def test_leading_batch_axes(rng):
 
 
 def test_gradients_to_second_order(rng):
-    x = rng.random((1, 6, 7, 2)) + 0.1
-    samples = rng.random((1, 2, 2))
+    x = rng.random((1, 7, 2)) + 0.1
+    samples = rng.random((1, 2, 1))
 
     @jax.jit
     def pools(v):
         # Random inputs have no ties: fractional max pooling is smooth around them.
         return (
-            soft_pool(v, 3, 2, 1),
-            stochastic_pool(None, v, 2, training=False),
-            fractional_max_pool(None, v, (4, 5), samples=samples),
+            soft_pool(v, (3,), 2, 1),
+            stochastic_pool(None, v, (2,), training=False),
+            fractional_max_pool(None, v, (4,), samples=samples),
         )
 
     check_grads_f64(pools, (x,))

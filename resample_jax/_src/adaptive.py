@@ -77,7 +77,8 @@ class AdaptiveAxis(NamedTuple):
         return jnp.where(valid, v, jnp.asarray(fill, v.dtype))
 
     def first_extreme(self, x: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
-        return first_extreme_view(self.view(x, axis, fill_value(x.dtype, largest)), axis + 1, largest)
+        view = self.view(x, axis, fill_value(x.dtype, largest))
+        return first_extreme_view(view, axis + 1, largest)
 
     def take(self, p: jax.Array, axis: int, first: jax.Array) -> jax.Array:
         return take_view(self.view(p, axis, 0), axis + 1, first)
@@ -89,9 +90,9 @@ def _output_size(fn: str, x: Any, output_size: Any) -> tuple[jax.Array, tuple[Ad
     in_shape = validation.spatial_shape(x, rank)
     if isinstance(output_size, (tuple, list)):
         # None keeps that axis's input size, as in PyTorch.
-        output_size = [n if s is None else s for s, n in zip(output_size, in_shape)]
+        output_size = [n if s is None else s for s, n in zip(output_size, in_shape, strict=True)]
     out = validation.int_tuple(fn, "output_size", output_size, rank)
-    return x, tuple(AdaptiveAxis(n, m) for n, m in zip(in_shape, out))
+    return x, tuple(AdaptiveAxis(n, m) for n, m in zip(in_shape, out, strict=True))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))

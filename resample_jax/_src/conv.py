@@ -8,9 +8,9 @@ back, so that one weight tensor serves a convolution and its adjoint exactly as 
 The transposed convolution is computed by phase (sub-pixel) decomposition: for stride ``s`` each of
 the ``prod(s)`` output phases is a stride-1 correlation of the input with a sub-kernel of the
 flipped kernel, so forward and both gradients are plain stride-1 convolutions; XLA's default
-formulation (``lhs_dilation``) multiplies the inserted zeros. Every convolution here differentiates
-with respect to its kernel by one channel matmul per kernel tap: XLA's own kernel gradient is a
-convolution with a window as large as the output, very slow on CPU (jax#23783).
+formulation (``lhs_dilation``) multiplies the inserted zeros. On CPU every convolution here
+differentiates with respect to its kernel by one channel matmul per kernel tap: XLA:CPU's own
+kernel gradient is a convolution with a window as large as the output, very slow (jax#23783).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _lax_conv(x, kernel, strides, padding, dilation, groups, lhs_dilation):
 def _tap_conv(x, kernel, strides, padding, dilation, groups, lhs_dilation):
     """The same correlation as :func:`_lax_conv`, as a sum over kernel taps of channel matmuls.
 
-    Used for the tangent in the kernel: its transpose (the kernel gradient) is then one
+    Used on CPU for the tangent in the kernel: its transpose (the kernel gradient) is then one
     ``(C_in x positions) @ (positions x C_out)`` product per tap, where XLA's transpose of a
     convolution is a convolution with a window as large as the output, which is very slow on CPU.
     """
@@ -160,7 +160,14 @@ def _conv_jvp(strides, padding, dilation, groups, lhs_dilation, primals, tangent
     if not isinstance(dx, SymbolicZero):
         dy = dy + _lax_conv(dx, kernel, strides, padding, dilation, groups, lhs_dilation)
     if not isinstance(dkernel, SymbolicZero):
-        dy = dy + _tap_conv(x, dkernel, strides, padding, dilation, groups, lhs_dilation)
+        args = (strides, padding, dilation, groups, lhs_dilation)
+        # Only XLA:CPU needs the per-tap form; GPU / TPU compilers have fast kernel gradients.
+        dy = dy + lax.platform_dependent(
+            x,
+            dkernel,
+            cpu=lambda a, b: _tap_conv(a, b, *args),
+            default=lambda a, b: _lax_conv(a, b, *args),
+        )
     return y, dy
 
 
@@ -434,8 +441,9 @@ def conv_transpose(
     by reshape, so forward and both gradients are plain stride-1 convolutions. With dilation > 1 on
     some axis it falls back to correlating the zero-inserted input (``lhs_dilation``), which
     multiplies the inserted zeros (about ``prod(strides)`` times the arithmetic) and whose input
-    gradient is a strided convolution. In both paths the kernel gradient is one channel matmul per
-    kernel tap, not XLA's convolution-shaped kernel gradient, which is very slow on CPU (jax#23783).
+    gradient is a strided convolution. On CPU, in both paths, the kernel gradient is one channel
+    matmul per kernel tap, not XLA's convolution-shaped kernel gradient, which is very slow there
+    (jax#23783).
 
     Args:
       x: input ``[*batch, *spatial, C_in]``, floating; any number of leading batch axes.
@@ -598,8 +606,8 @@ def fractional_strided_conv(
     With ``p = 1`` on every axis and dilation 1 this is a transposed convolution,
     ``conv_transpose(x, k', q, ((K - 1 - low, K - 1 - high), ...))`` with ``k'`` the spatially
     flipped kernel (for groups > 1, its channels rearranged to ``conv_transpose``'s layout), and is
-    computed by its phase decomposition; otherwise through ``lhs_dilation``. The kernel gradient is
-    computed per tap either way (fast on CPU).
+    computed by its phase decomposition; otherwise through ``lhs_dilation``. On CPU the kernel
+    gradient is computed per tap either way (see :func:`conv_transpose`).
 
     Args:
       x: input ``[*batch, *spatial, C_in]``, floating.

@@ -1,13 +1,13 @@
 """Sliding-window pooling: max, min, average and power-average (Lp), and max pooling with indices.
 
-Windows, strides, padding, dilation and ``ceil_mode`` follow PyTorch's pooling layers exactly (output
-sizes, dropped last windows, divisors, flat indices); ``padding`` also takes lax's "VALID"/"SAME" and
-per-axis ``(low, high)`` pairs.
+Windows, strides, padding, dilation and ``ceil_mode`` follow PyTorch's pooling layers exactly
+(output sizes, dropped last windows, divisors, flat indices); ``padding`` also takes lax's
+"VALID"/"SAME" and per-axis ``(low, high)`` pairs.
 
-Speed: windows that do not overlap (``stride >= (window - 1) * dilation + 1``) are pooled by a reshape
-and a reduction. Max and min pooling carry a ``jax.custom_jvp`` whose tangent picks the input at the
-first extreme of each window through reshapes and strided slices, one spatial axis at a time; its
-transpose (the backward pass) is therefore made of broadcasts, selects and pads, with no
+Speed: windows that do not overlap (``stride >= (window - 1) * dilation + 1``) are pooled by a
+reshape and a reduction. Max and min pooling carry a ``jax.custom_jvp`` whose tangent picks the
+input at the first extreme of each window through reshapes and strided slices, one spatial axis at a
+time; its transpose (the backward pass) is therefore made of broadcasts, selects and pads, with no
 ``select_and_scatter_add`` (the VJP of ``lax.reduce_window`` max, several times slower on CPU).
 """
 
@@ -70,19 +70,19 @@ def geometry(
         raise TypeError(f"{fn}: `ceil_mode` must be a bool; got {ceil_mode!r}.")
     x = validation.check_array(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
-    eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation))
+    eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation, strict=True))
     pad = validation.padding_pairs(fn, padding, rank)
     if pad == "VALID":
         pads = ((0, 0),) * rank
     elif pad == "SAME":
         pads = []
-        for n, s, e in zip(in_shape, strides, eff):
+        for n, s, e in zip(in_shape, strides, eff, strict=True):
             total = max((-(-n // s) - 1) * s + e - n, 0)
             pads.append((total // 2, total - total // 2))
         pads = tuple(pads)
     else:
         pads = pad
-        for (lo, hi), k in zip(pads, window):
+        for (lo, hi), k in zip(pads, window, strict=True):
             if lo > k // 2 or hi > k // 2:
                 raise ValueError(
                     f"{fn}: `padding` must be at most half the window on each side "
@@ -90,13 +90,13 @@ def geometry(
                     f"got padding={padding!r} for window_shape={window}."
                 )
     out, hi_used = [], []
-    for n, s, e, (lo, hi) in zip(in_shape, strides, eff, pads):
+    for n, s, e, (lo, hi) in zip(in_shape, strides, eff, pads, strict=True):
         padded = n + lo + hi
         if padded < e:
             raise ValueError(
                 f"{fn}: the window (extent {eff} with dilation {dilation}) is larger than the "
-                f"padded input {tuple(a + b + c for a, (b, c) in zip(in_shape, pads))}; use a "
-                f"smaller `window_shape` or `dilation`, or more `padding`."
+                f"padded input (input {in_shape} with padding {pads}); use a smaller "
+                f"`window_shape` or `dilation`, or more `padding`."
             )
         o = (-(-(padded - e) // s) if ceil_mode else (padded - e) // s) + 1
         if ceil_mode and (o - 1) * s >= n + lo:
@@ -123,9 +123,9 @@ def check_selectable(fn: str, x: jax.Array) -> None:
 
 
 def pad_to_windows(x: jax.Array, geom: Geometry, value: Any) -> jax.Array:
-    """Pads (or crops) the spatial axes of ``(N, *spatial, C)`` to exactly what the windows cover."""
+    """Pads (or crops) the spatial axes of ``(N, *spatial, C)`` to what the windows cover."""
     config = [(0, 0, 0)]
-    config += [(lo, hi, 0) for (lo, _), hi in zip(geom.pads, geom.hi_used)]
+    config += [(lo, hi, 0) for (lo, _), hi in zip(geom.pads, geom.hi_used, strict=True)]
     config += [(0, 0, 0)]
     return lax.pad(x, jnp.asarray(value, x.dtype), config)
 
@@ -299,7 +299,7 @@ def _max_pool_indices_core(x: jax.Array, geom: Geometry) -> tuple[jax.Array, jax
         o = lax.broadcasted_iota(jnp.int32, values.shape, a + 1)
         coord = o * geom.strides[a] - geom.pads[a][0] + offsets[a] * geom.dilation[a]
         flat = flat * geom.in_shape[a] + coord
-    return values, validation.unflatten_batch(flat, batch)
+    return validation.unflatten_batch(values, batch), validation.unflatten_batch(flat, batch)
 
 
 def _window_sums(x: jax.Array, geom: Geometry) -> jax.Array:
@@ -310,7 +310,7 @@ def _divisor(geom: Geometry, include_pad: bool) -> np.ndarray | float:
     """Number of counted window cells per output: a separable product of per-axis counts."""
     total = np.ones((), np.float64)
     for a, (k, s, d, n, o) in enumerate(
-        zip(geom.window, geom.strides, geom.dilation, geom.in_shape, geom.out_shape)
+        zip(geom.window, geom.strides, geom.dilation, geom.in_shape, geom.out_shape, strict=True)
     ):
         lo, hi = geom.pads[a]
         taps = np.arange(o)[:, None] * s - lo + np.arange(k)[None, :] * d
@@ -551,10 +551,11 @@ def avg_pool(
     if not isinstance(count_include_pad, bool):
         raise TypeError(f"{fn}: `count_include_pad` must be a bool; got {count_include_pad!r}.")
     if divisor_override is not None:
-        if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)):
-            raise TypeError(f"{fn}: `divisor_override` must be an int or None; got {divisor_override!r}.")
-        if divisor_override <= 0:
-            raise ValueError(f"{fn}: `divisor_override` must be positive; got {divisor_override!r}.")
+        d = divisor_override
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{fn}: `divisor_override` must be an int or None; got {d!r}.")
+        if d <= 0:
+            raise ValueError(f"{fn}: `divisor_override` must be positive; got {d!r}.")
         divisor_override = int(divisor_override)
     return _avg_pool_core(x, geom, count_include_pad, divisor_override)
 

@@ -586,7 +586,7 @@ def _scatter_form(t: jax.Array, axis: int, idx_t: np.ndarray, w_t: np.ndarray, m
     table. JAX transposes a scatter-add into a gather, so reverse mode runs a gather."""
     n, fan_in = idx_t.shape
     upd = jnp.expand_dims(t, axis + 1) * jnp.asarray(w_t, t.dtype).reshape(
-        _bshape(t.ndim + 1, axis, n, fan_in)
+        _bshape(t.ndim, axis, n, fan_in)
     )
     upd = upd.reshape((*t.shape[:axis], n * fan_in, *t.shape[axis + 1 :]))
     out_shape = (*t.shape[:axis], m, *t.shape[axis + 1 :])

@@ -52,7 +52,8 @@ class _FractionalAxis(NamedTuple):
         )
         flat = positions.reshape((*shape[:axis], -1, *shape[axis + 2 :]))
         picked = jnp.take_along_axis(x, flat, axis=axis, mode="clip")
-        return picked.reshape((*picked.shape[:axis], *shape[axis : axis + 2], *picked.shape[axis + 1 :]))
+        windows = shape[axis : axis + 2]
+        return picked.reshape((*picked.shape[:axis], *windows, *picked.shape[axis + 1 :]))
 
     def first_extreme(self, x: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
         return first_extreme_view(self.view(x, axis), axis + 1, largest)
@@ -174,7 +175,7 @@ def fractional_max_pool(
     if not isinstance(return_indices, bool):
         raise TypeError(f"{fn}: `return_indices` must be a bool; got {return_indices!r}.")
     in_shape = validation.spatial_shape(x, rank)
-    for n, m, k in zip(in_shape, out, window):
+    for n, m, k in zip(in_shape, out, window, strict=True):
         if m + k - 1 > n:
             raise ValueError(
                 f"{fn}: `output_size` {out} with `window_shape` {window} needs "
@@ -209,9 +210,10 @@ def _patches(xp: jax.Array, geom: Geometry) -> jax.Array:
     rank = xp.ndim - 2
     taps = []
     for offset in itertools.product(*(range(k) for k in geom.window)):
-        start = [0] + [i * d for i, d in zip(offset, geom.dilation)] + [0]
+        start = [0] + [i * d for i, d in zip(offset, geom.dilation, strict=True)] + [0]
         limit = [xp.shape[0]]
-        limit += [st + (o - 1) * s + 1 for st, o, s in zip(start[1:], geom.out_shape, geom.strides)]
+        steps = zip(start[1:-1], geom.out_shape, geom.strides, strict=True)
+        limit += [st + (o - 1) * s + 1 for st, o, s in steps]
         limit += [xp.shape[-1]]
         taps.append(lax.slice(xp, start, limit, (1, *geom.strides[:rank], 1)))
     return jnp.stack(taps, axis=-2)
@@ -272,7 +274,7 @@ def stochastic_pool(
       >>> import jax, jax.numpy as jnp
       >>> x = jnp.array([0.0, 2.0, 1.0, 3.0]).reshape(4, 1)
       >>> stochastic_pool(None, x, (2,), training=False)[:, 0]
-      Array([2.  , 2.5], dtype=float32)
+      Array([2. , 2.5], dtype=float32)
 
     References:
       M. D. Zeiler, R. Fergus, "Stochastic Pooling for Regularization of Deep Convolutional
@@ -296,7 +298,7 @@ def _soft_core(x: jax.Array, geom: Geometry) -> jax.Array:
     x2, batch = validation.flatten_batch(x, len(geom.window))
     xc = x2.astype(_compute_dtype(x.dtype))
     p = _patches(pad_to_windows(xc, geom, 0), geom)
-    padded = any(lo > 0 or hi > 0 for (lo, _), hi in zip(geom.pads, geom.hi_used))
+    padded = any(lo > 0 or hi > 0 for (lo, _), hi in zip(geom.pads, geom.hi_used, strict=True))
     if padded:
         # Padding cells get zero weight: mark the real cells by pooling a mask the same way.
         ones = jnp.ones((1, *x2.shape[1:-1], 1), jnp.bool_)

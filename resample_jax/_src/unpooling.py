@@ -1,16 +1,22 @@
 """Max unpooling: the inverse of max pooling with indices, built without a scatter.
 
-Every output position can only receive a value from the few pooling windows that cover it (at most
-``ceil(window / stride)`` per axis). For each such candidate window, the pooled values and indices
-are repeated ``stride`` times and shifted (pads / slices only), so that each output position sees
-the candidate's value and index; the output is a select of the candidate whose index equals the
-position's own flat index. Both the forward pass and its VJP (a select, slices and a reduction) are
-therefore scatter-free.
+An output position can only receive a value from the few pooling windows that cover it. Split the
+output by phase (position modulo stride): within one phase, the windows that may cover a position
+are the pooled array shifted by a fixed, statically known set of offsets. The output is a select,
+per phase, of the candidate whose index equals the position's own flat index, and the phases are
+interleaved as in depth-to-space. Forward pass and VJP (selects, pads / slices, a transpose) are
+therefore scatter-free, and the forward work is ``prod(window)`` selects on the pooled grid.
+
+On CPU (8 x 64 x 64 x 64 float32 output) this beats a scatter-based unpool for non-overlapping
+windows (2 x 2 / 2: forward 0.8x, VJP 1/50 of the time) and for 3 x 3 / 2 windows' VJP; with
+stride 1 (3 x 3 / 1) the forward is 15x faster but XLA recomputes the select chain inside the
+fused VJP, which then takes about 2.5x the time of a scatter implementation's gather VJP.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 
 import jax
@@ -19,25 +25,17 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from resample_jax._src import validation
+from resample_jax._src.shuffle import _shuffle
 
 _INT32_MAX = np.iinfo(np.int32).max
 
 
-def _repeat(a: jax.Array, axis: int, times: int) -> jax.Array:
-    """``jnp.repeat`` along ``axis`` as broadcast + reshape (its VJP is a reshape + sum)."""
-    if times == 1:
-        return a
-    shape = list(a.shape)
-    expanded = jnp.expand_dims(a, axis + 1)
-    expanded = jnp.broadcast_to(expanded, (*shape[: axis + 1], times, *shape[axis + 1 :]))
-    shape[axis] *= times
-    return expanded.reshape(shape)
-
-
-def _shift(a: jax.Array, axis: int, low: int, high: int, fill) -> jax.Array:
-    """Pads (positive) or crops (negative) ``axis`` of ``a`` by ``low`` / ``high``."""
-    config = [(0, 0, 0)] * a.ndim
-    config[axis] = (low, high, 0)
+def _shift(a: jax.Array, offsets: tuple[int, ...], sizes: tuple[int, ...], fill) -> jax.Array:
+    """``b[q] = a[q - offset]`` per spatial axis for ``0 <= q < size``; ``fill`` outside ``a``."""
+    config = [(0, 0, 0)]
+    for j, size, length in zip(offsets, sizes, a.shape[1:-1], strict=True):
+        config.append((j, size - j - length, 0))
+    config.append((0, 0, 0))
     return jax.lax.pad(a, jnp.asarray(fill, a.dtype), config)
 
 
@@ -52,44 +50,34 @@ def _max_unpool(
 ) -> jax.Array:
     rank = len(output_size)
     indices = indices.astype(jnp.int32)
-    out_shape = (1, *output_size, 1)
-
-    # Candidates as (offset tuple, values, indices); offset j on an axis means the window
-    # floor((o + p) / s) - j, i.e. the j-th latest window that can cover output position o.
-    candidates = [((), x, indices)]
+    n, channels = x.shape[0], x.shape[-1]
+    # Output position o (per axis) = q * s + r - p: phase r in [0, s), coarse position q. The window
+    # k = q - j covers it iff 0 <= r + j * s < w, so each phase has a static list of candidate
+    # offsets j and is built from shifted copies of `x` and `indices` on the coarse grid.
+    coarse = tuple(-(-(o + p) // s) for o, p, s in zip(output_size, pad_low, strides, strict=True))
+    grid = (1, *coarse, 1)
+    phases = []
+    for phase in itertools.product(*(range(s) for s in strides)):
+        flat = jnp.zeros(grid, jnp.int32)
+        for d in range(rank):
+            position = jax.lax.broadcasted_iota(jnp.int32, grid, 1 + d) * strides[d]
+            position = position + jnp.int32(phase[d] - pad_low[d])
+            flat = flat + position * jnp.int32(math.prod(output_size[d + 1 :]))
+        offsets = itertools.product(
+            *(range(-(-(w - r) // s)) for w, r, s in zip(window, phase, strides, strict=True))
+        )
+        out = jnp.zeros((n, *coarse, channels), x.dtype)
+        # Larger offsets are earlier windows; applying them first lets the last window in
+        # row-major order win when several windows chose the same element.
+        for j in reversed(list(offsets)):
+            chosen = _shift(indices, j, coarse, -1) == flat
+            out = jnp.where(chosen, _shift(x, j, coarse, 0), out)
+        phases.append(out)
+    # Phase-major depth is the depth-to-space layout: interleave the phases, then drop the padding.
+    fine = _shuffle(jnp.concatenate(phases, axis=-1), strides, "jax")
     for d in range(rank):
-        axis = 1 + d
-        size_in, size_out = x.shape[axis], output_size[d]
-        s, w, p = strides[d], window[d], pad_low[d]
-        reach = -(-w // s)
-        axis_shape = [1] * (rank + 2)
-        axis_shape[axis] = size_out
-        position = jax.lax.broadcasted_iota(jnp.int32, tuple(axis_shape), axis)
-        expanded = []
-        for offsets, values, idx in candidates:
-            rep_values, rep_idx = _repeat(values, axis, s), _repeat(idx, axis, s)
-            for j in range(reach):
-                low, high = j * s - p, size_out + p - j * s - size_in * s
-                cand_values = _shift(rep_values, axis, low, high, 0)
-                cand_idx = _shift(rep_idx, axis, low, high, -1)
-                if w % s:
-                    # With window % stride != 0 the latest windows do not reach every position.
-                    covered = jnp.remainder(position + p, s) + j * s < w
-                    cand_idx = jnp.where(covered, cand_idx, jnp.int32(-1))
-                expanded.append(((*offsets, j), cand_values, cand_idx))
-        candidates = expanded
-
-    flat = jnp.zeros(out_shape, jnp.int32)
-    for d in range(rank):
-        stride_flat = math.prod(output_size[d + 1 :])
-        flat = flat + jax.lax.broadcasted_iota(jnp.int32, out_shape, 1 + d) * jnp.int32(stride_flat)
-
-    # Larger offsets are earlier windows; applying them first lets the last window in row-major
-    # order win when several windows chose the same element.
-    out = jnp.zeros((x.shape[0], *output_size, x.shape[-1]), x.dtype)
-    for _, values, idx in sorted(candidates, key=lambda c: tuple(-j for j in c[0])):
-        out = jnp.where(idx == flat, values, out)
-    return out
+        fine = jax.lax.slice_in_dim(fine, pad_low[d], pad_low[d] + output_size[d], axis=1 + d)
+    return fine
 
 
 def _check_indices_in_windows(fn, idx, output_size, window, strides, pad_low) -> None:

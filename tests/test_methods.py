@@ -1,0 +1,160 @@
+"""The method table is complete and consistent, every name builds a module with the promised shapes
+and channels, the fixed methods are exactly their peers (jax.image, PyTorch), and bad names or
+factors fail at construction with a clear message."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import _util
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from flax import nnx
+
+import resample_jax as rj
+from resample_jax import methods
+from resample_jax.models import count_weights
+
+X = jnp.asarray(np.random.default_rng(0).standard_normal((2, 6, 6, 3)), jnp.float32)
+
+
+def _torch(fn, x, *args, **kwargs):
+    t = torch.from_numpy(np.array(_util.to_channels_first(x)))
+    return _util.to_channels_last(fn(t, *args, **kwargs).numpy())
+
+
+def test_table_entries_are_frozen_and_complete():
+    for table, direction in ((methods.UPSAMPLERS, "up"), (methods.DOWNSAMPLERS, "down")):
+        for name, m in table.items():
+            assert m.name == name and m.direction == direction
+            assert m.factors in ("integer", "2") and m.description and m.reference
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                m.name = "other"
+    spec_up = {"nearest", "bilinear", "bicubic", "lanczos3", "pixel_shuffle", "conv_transpose",
+               "resize_conv", "carafe", "dysample", "bed_of_nails", "max_unpool", "haar"}
+    spec_down = {"max_pool", "avg_pool", "blur_pool", "max_blur_pool", "strided_conv", "lp_pool",
+                 "soft_pool", "pixel_unshuffle", "haar", "bilinear", "area"}
+    assert spec_up <= set(methods.UPSAMPLERS) and spec_down <= set(methods.DOWNSAMPLERS)
+
+
+def test_names_filter_by_learned_and_paired():
+    up = methods.upsampler_names()
+    assert "max_unpool" not in up and "max_unpool" in methods.upsampler_names(include_paired=True)
+    assert sorted(methods.upsampler_names(learned=True) + methods.upsampler_names(learned=False)) == up
+    assert methods.downsampler_names(learned=True) == ["strided_conv"]
+    assert up == sorted(up)
+
+
+@pytest.fixture(scope="module")
+def upsamplers():
+    r = nnx.Rngs(0)
+    return {n: methods.make_upsampler(n, 3, 5, 2, rngs=r) for n in methods.upsampler_names()}
+
+
+@pytest.fixture(scope="module")
+def downsamplers():
+    r = nnx.Rngs(0)
+    return {n: methods.make_downsampler(n, 3, 5, 2, rngs=r) for n in methods.downsampler_names()}
+
+
+def test_every_upsampler_maps_shape_and_channels(upsamplers):
+    outs = nnx.jit(lambda ms, x: {n: m(x) for n, m in ms.items()})(upsamplers, X)
+    for name, y in outs.items():
+        assert y.shape == (2, 12, 12, 5), name
+        assert np.all(np.isfinite(y)), name
+
+
+def test_every_downsampler_maps_shape_and_channels(downsamplers):
+    outs = nnx.jit(lambda ms, x: {n: m(x) for n, m in ms.items()})(downsamplers, X)
+    for name, y in outs.items():
+        assert y.shape == (2, 3, 3, 5), name
+
+
+def test_fixed_methods_have_parameters_only_for_projection(upsamplers, downsamplers):
+    projection = 3 * 5 + 5
+    for table, built in ((methods.UPSAMPLERS, upsamplers), (methods.DOWNSAMPLERS, downsamplers)):
+        for name, module in built.items():
+            if not table[name].learned and name not in ("pixel_unshuffle", "haar"):
+                assert count_weights(module, include_bias=True) == projection, name
+    # Channel-multiplying methods project prod(factor) * in channels.
+    assert count_weights(downsamplers["haar"], include_bias=True) == 12 * 5 + 5
+    r = nnx.Rngs(0)
+    assert count_weights(methods.make_upsampler("bicubic", 3, 3, 2, rngs=r), include_bias=True) == 0
+
+
+@pytest.mark.parametrize(
+    "name,jax_method", [("bilinear", "linear"), ("bicubic", "cubic"), ("lanczos3", "lanczos3")]
+)
+def test_fixed_upsamplers_equal_jax_image_resize(name, jax_method):
+    up = methods.make_upsampler(name, 3, 3, (2, 3), rngs=nnx.Rngs(0))
+    ref = jax.image.resize(X, (2, 12, 18, 3), jax_method)
+    _util.assert_close(up(X), ref)
+
+
+def test_fixed_downsamplers_equal_torch_pooling():
+    r = nnx.Rngs(0)
+    x = X[:, :, :5]  # odd width: pooling drops the last column, and so do the resize methods
+    cases = {
+        "max_pool": _torch(F.max_pool2d, x, 2),
+        "avg_pool": _torch(F.avg_pool2d, x, 2),
+        "area": _torch(F.avg_pool2d, x, 2),
+        "lp_pool": _torch(F.lp_pool2d, x, 2.0, 2),
+        "nearest": np.asarray(jax.image.resize(x[:, :, :4], (2, 3, 2, 3), "nearest")),
+        "bilinear": np.asarray(jax.image.resize(x[:, :, :4], (2, 3, 2, 3), "linear")),
+        "bicubic": np.asarray(jax.image.resize(x[:, :, :4], (2, 3, 2, 3), "cubic")),
+    }
+    for name, ref in cases.items():
+        down = methods.make_downsampler(name, 3, 3, 2, rngs=r)
+        _util.assert_close(down(x), ref, err_msg=name)
+
+
+def test_rank_1_and_3_upsamplers_and_downsamplers():
+    r = nnx.Rngs(0)
+    x1 = X[:, 0]
+    x3 = X.reshape(2, 2, 6, 3, 3)[:, :, :4, :2]
+    assert methods.make_upsampler("carafe", 3, 4, 3, rank=1, rngs=r)(x1).shape == (2, 18, 4)
+    assert methods.make_upsampler("dysample", 3, 3, 2, rank=3, rngs=r)(x3).shape == (2, 4, 8, 4, 3)
+    assert methods.make_downsampler("haar", 3, 2, 2, rank=3, rngs=r)(x3).shape == (2, 1, 2, 1, 2)
+    assert methods.make_downsampler("strided_conv", 3, 2, 3, rank=1, rngs=r)(x1).shape == (2, 2, 2)
+
+
+def test_max_unpool_uses_paired_indices():
+    up = methods.make_upsampler("max_unpool", 3, 3, 2, rngs=nnx.Rngs(0))
+    assert methods.UPSAMPLERS["max_unpool"].needs_indices
+    v, i = rj.max_pool_with_indices(X, 2)
+    y = up(v, i, (6, 6))
+    ref = _torch(F.max_unpool2d, v, torch.from_numpy(np.array(_util.to_channels_first(i), np.int64)), 2)
+    np.testing.assert_array_equal(y, ref)
+
+
+def test_conv_transpose_upsampler_has_exact_size_for_any_window():
+    r = nnx.Rngs(0)
+    for k in (3, 4, 9):
+        up = methods.make_upsampler("conv_transpose", 3, 2, 3, kernel_size=k, rngs=r)
+        assert up(X).shape == (2, 18, 18, 2), k
+
+
+def test_unknown_name_lists_valid_ones_and_suggests():
+    with pytest.raises(ValueError, match="Did you mean 'bilinear'") as e:
+        methods.make_upsampler("bilinaer", 3, 3, 2, rngs=nnx.Rngs(0))
+    assert "pixel_shuffle" in str(e.value)
+    with pytest.raises(ValueError, match="Did you mean 'max_pool'"):
+        methods.make_downsampler("maxpool", 3, 3, 2, rngs=nnx.Rngs(0))
+
+
+def test_rejects_factor_the_method_cannot_do():
+    with pytest.raises(ValueError, match="'haar' can only upsample by 2"):
+        methods.make_upsampler("haar", 3, 3, 3, rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="factor"):
+        methods.make_downsampler("max_pool", 3, 3, 0, rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="factor"):
+        methods.make_downsampler("max_pool", 3, 3, (2, 2), rank=3, rngs=nnx.Rngs(0))
+
+
+def test_rejects_bad_channels():
+    with pytest.raises(ValueError, match="out_features"):
+        methods.make_upsampler("nearest", 3, 0, 2, rngs=nnx.Rngs(0))
