@@ -8,6 +8,7 @@ table of ``resample_jax.methods``. This file only maps configuration onto them.
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Sequence
 
 import jax
@@ -157,14 +158,29 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
             runs.append((arch, "max_pool+max_unpool", "max_pool", "max_unpool"))
             continue
         runs.extend((arch, label, d, u) for label, d, u in pairs)
-    size = config.image_size
-    for arch, _, d, u in runs:
-        _check_builds(
-            lambda a=arch, dn=d, up=u: build_seg(a, 4, dn, up, nnx.Rngs(0)),
-            (1, size, size, 3),
-            f"seg {arch} with down={d!r}, up={u!r}",
-        )
-    return runs
+    # A method that cannot run in one architecture at this image size (e.g. blur pooling's reflect
+    # padding on FCN's 1x1 stride-32 map of a 32-pixel image) is skipped there with a note; it is an
+    # error when it runs nowhere, or when an architecture's default pair cannot run.
+    size, kept, failures = config.image_size, [], {}
+    for arch, label, d, u in runs:
+        try:
+            _check_builds(
+                lambda a=arch, dn=d, up=u: build_seg(a, 4, dn, up, nnx.Rngs(0)),
+                (1, size, size, 3),
+                f"seg {arch} with down={d!r}, up={u!r} at --image-size {size}",
+            )
+        except ConfigError as e:
+            if (d, u) == (config.down, config.up) or arch == "segnet":
+                raise
+            failures.setdefault(label, []).append(str(e))
+            continue
+        kept.append((arch, label, d, u))
+    for label, errors in failures.items():
+        if not any(k[1] == label for k in kept):
+            raise ConfigError(errors[0])
+        print(f"note: skipped {len(errors)} combination(s) that cannot run: {errors[0]}",
+              file=sys.stderr)
+    return kept
 
 
 def build_seg(arch: str, num_classes: int, down: str, up: str, rngs: nnx.Rngs) -> nnx.Module:

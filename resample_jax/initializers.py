@@ -1,5 +1,6 @@
-"""Initialisers for learned upsamplers: ICNR for sub-pixel convolutions and FCN's bilinear kernel for
-transposed convolutions.
+"""Initialisers for learned upsamplers: ICNR (sub-pixel convolution), FCN's bilinear kernel.
+
+ICNR serves sub-pixel convolutions, the bilinear kernel transposed convolutions.
 
 Both return a Flax-style initialiser ``init(key, shape, dtype) -> jax.Array`` usable as
 ``kernel_init`` in :mod:`resample_jax.nnx`, :mod:`resample_jax.linen` and in Flax's own layers.
@@ -8,8 +9,8 @@ Kernel shapes are channels-last: ``(*window, in_features, out_features)``; the s
 
 The random initialisers here (:func:`variance_scaling`, :func:`lecun_normal`, :func:`normal`,
 :func:`xavier_uniform`, the defaults of the modules) draw the same distributions as
-``jax.nn.initializers`` but compile cheaply: the random numbers come from a flat draw whose length is
-rounded up to a power of two, so building a network compiles the threefry generator once per size
+``jax.nn.initializers`` but compile cheaply: the random numbers come from a flat draw whose length
+is rounded up to a power of two, so building a network compiles the threefry generator once per size
 bucket instead of once per parameter shape (each such compile takes seconds on a CPU).
 """
 
@@ -38,7 +39,7 @@ __all__ = [
     "xavier_uniform",
 ]
 
-# Standard deviation of a standard normal truncated to [-2, 2] (what jax.nn.initializers divides by).
+# Standard deviation of a standard normal truncated to [-2, 2] (jax.nn.initializers divides by it).
 _TRUNCATED_STD = 0.87962566103423978
 _MIN_BUCKET = 256
 
@@ -61,8 +62,9 @@ def _draw(key: jax.Array, shape: Sequence[int], distribution: str, dtype: Any) -
 
 
 def variance_scaling(scale: float, mode: str, distribution: str) -> Initializer:
-    """Variance-scaling initialiser, as ``jax.nn.initializers.variance_scaling`` with the default
-    axes (receptive field = all but the last two axes, fan-in axis -2, fan-out axis -1).
+    """Variance-scaling initialiser, as ``jax.nn.initializers.variance_scaling``.
+
+    With the default axes (receptive field = all but the last two axes, fan-in axis -2, fan-out axis -1).
 
     Samples have variance ``scale / n`` with ``n`` the fan-in, fan-out or their mean (``mode``).
 
@@ -153,7 +155,7 @@ def normal(stddev: float = 1e-2) -> Initializer:
 def icnr(
     base_init: Initializer, factor: int | Sequence[int], *, convention: str = "jax"
 ) -> Initializer:
-    """ICNR: initialise a sub-pixel convolution so that it equals nearest upsampling of a convolution.
+    """ICNR: initialises a sub-pixel convolution as nearest upsampling of a convolution.
 
     The returned initialiser takes a kernel shape ``(*window, in, out * prod(factor))``, draws one
     kernel of shape ``(*window, in, out)`` from ``base_init`` and copies it to every sub-pixel
@@ -194,7 +196,8 @@ def icnr(
         rank = len(shape) - 2
         if rank not in validation.SUPPORTED_RANKS:
             raise ValueError(
-                f"icnr: kernel shape must be (*window, in, out) with 1 to 3 spatial axes; got {shape}."
+                f"icnr: kernel shape must be (*window, in, out) with 1 to 3 spatial axes; got "
+                f"{shape}."
             )
         factors = validation.int_tuple("icnr", "factor", factor, rank)
         blocks = math.prod(factors)
@@ -234,11 +237,12 @@ def bilinear_upsample_init(factor: int | Sequence[int]) -> Initializer:
       factor: upsampling factor, an int (every spatial axis) or one int per spatial axis.
 
     Returns:
-      An initialiser ``init(key, shape, dtype=jnp.float32)``; the key is unused (the kernel is fixed).
+      An initialiser ``init(key, shape, dtype=jnp.float32)``; the key is unused (the kernel is
+      fixed).
 
     Raises:
-      ValueError: (when called) if the window is not ``2 * f - f % 2`` on each axis, or ``in`` is not
-        a multiple of ``out_per_group``.
+      ValueError: (when called) if the window is not ``2 * f - f % 2`` on each axis, or ``in`` is
+        not a multiple of ``out_per_group``.
 
     Example:
       >>> import jax
@@ -256,8 +260,8 @@ def bilinear_upsample_init(factor: int | Sequence[int]) -> Initializer:
         rank = len(shape) - 2
         if rank not in validation.SUPPORTED_RANKS:
             raise ValueError(
-                "bilinear_upsample_init: kernel shape must be (*window, in, out_per_group) with 1 to 3 "
-                f"spatial axes; got {tuple(shape)}."
+                "bilinear_upsample_init: kernel shape must be (*window, in, out_per_group) with "
+                f"1 to 3 spatial axes; got {tuple(shape)}."
             )
         factors = validation.int_tuple("bilinear_upsample_init", "factor", factor, rank)
         expected = tuple(2 * f - f % 2 for f in factors)
@@ -273,7 +277,7 @@ def bilinear_upsample_init(factor: int | Sequence[int]) -> Initializer:
                 f"channels per group ({cout}); got kernel shape {tuple(shape)}."
             )
         tent = np.ones((), np.float64)
-        for f, k in zip(factors, expected):
+        for f, k in zip(factors, expected, strict=False):
             tent = np.multiply.outer(tent, _bilinear_taps(f, k))
         connect = (np.arange(cin)[:, None] % cout == np.arange(cout)[None, :]).astype(np.float64)
         return jnp.asarray(np.multiply.outer(tent, connect), dtype)

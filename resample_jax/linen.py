@@ -1,11 +1,12 @@
-"""Flax Linen modules for every resampling method: the same classes and arguments as
-:mod:`resample_jax.nnx`, as Linen dataclasses.
+"""Flax Linen modules for every resampling method, twins of :mod:`resample_jax.nnx`.
+
+The same classes and arguments, as Linen dataclasses.
 
 A module holds configuration (dataclass fields) and declares its parameters in ``__call__``; the
 math is the pure function of the same name. Parameter names match the NNX modules (``kernel``,
 ``bias``; CARAFE's ``compressor`` / ``encoder``, DySample's ``offset`` / ``scope``), so
-``{"params": nnx.state(m, nnx.Param).to_pure_dict()}`` of an NNX module is a valid variable dict of
-its Linen twin, and both give the same output. Options are checked when the module is constructed
+``{"params": nnx.to_pure_dict(nnx.state(m, nnx.Param))}`` of an NNX module is a valid variable dict
+of its Linen twin, and both give the same output. Options are checked when the module is constructed
 (``__post_init__``), so a bad factor or channel count fails before ``init``.
 
 Example:
@@ -141,7 +142,7 @@ class Upsample(_Checked):
         spatial = validation.spatial_shape(x, len(factor))
         return resize(
             x,
-            tuple(s * f for s, f in zip(spatial, factor)),
+            tuple(s * f for s, f in zip(spatial, factor, strict=False)),
             self.method,
             antialias=False,
             align_corners=self.align_corners,
@@ -169,7 +170,7 @@ class Downsample(_Checked):
         spatial = validation.spatial_shape(x, len(factor))
         return resize(
             x,
-            tuple(s // f for s, f in zip(spatial, factor)),
+            tuple(s // f for s, f in zip(spatial, factor, strict=False)),
             self.method,
             antialias=self.antialias and self.method != "nearest",
             convention=self.convention,
@@ -314,9 +315,7 @@ class AdaptiveMaxPool(_Checked):
     return_indices: bool = False
 
     def __call__(self, x: ArrayLike) -> jax.Array | tuple[jax.Array, jax.Array]:
-        return adaptive_max_pool(
-            x, _tuple_or(self.output_size), return_indices=self.return_indices
-        )
+        return adaptive_max_pool(x, _tuple_or(self.output_size), return_indices=self.return_indices)
 
 
 class BlurPool(_Checked):
@@ -458,8 +457,7 @@ class Fuse(_Checked):
 
 
 class MaxUnpool(_Checked):
-    """Max unpooling with the indices of a paired max pooling (see
-    :class:`resample_jax.nnx.MaxUnpool`).
+    """Max unpooling with a paired max pooling's indices (see :class:`resample_jax.nnx.MaxUnpool`).
 
     Example:
       >>> import jax.numpy as jnp
@@ -532,7 +530,9 @@ class StridedConv(nn.Module):
         x = jnp.asarray(x)
         rnnx._check_in("StridedConv", x, self.in_features)
         rank = _rank(self.kernel_size, self.strides)
-        window = validation.int_tuple("StridedConv", "kernel_size", _tuple_or(self.kernel_size), rank)
+        window = validation.int_tuple(
+            "StridedConv", "kernel_size", _tuple_or(self.kernel_size), rank
+        )
         shape = (*window, self.in_features // self.groups, self.out_features)
         kernel = self.param("kernel", self.kernel_init, shape, self.param_dtype)
         return strided_conv(
@@ -547,7 +547,7 @@ class StridedConv(nn.Module):
 
 
 class ConvTranspose(nn.Module):
-    """Transposed convolution with PyTorch's arithmetic (see :class:`resample_jax.nnx.ConvTranspose`).
+    """Transposed convolution, PyTorch arithmetic (see :class:`resample_jax.nnx.ConvTranspose`).
 
     Example:
       >>> import jax, jax.numpy as jnp

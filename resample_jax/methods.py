@@ -1,16 +1,16 @@
 """The table of every downsampling and upsampling method, and factories that build them as modules.
 
-Each entry of :data:`UPSAMPLERS` / :data:`DOWNSAMPLERS` is a frozen :class:`Method` record: its name,
-direction, whether it has learned parameters, the factors it can do, a one-line description and the
-paper or peer behaviour it follows. :func:`make_upsampler` / :func:`make_downsampler` turn a name into
-an NNX module mapping ``(*batch, *spatial, in_features)`` to
+Each entry of :data:`UPSAMPLERS` / :data:`DOWNSAMPLERS` is a frozen :class:`Method` record: its
+name, direction, whether it has learned parameters, the factors it can do, a one-line description
+and the paper or peer behaviour it follows. :func:`make_upsampler` / :func:`make_downsampler` turn
+a name into an NNX module mapping ``(*batch, *spatial, in_features)`` to
 ``(*batch, *(spatial * factor), out_features)`` (``spatial // factor`` when downsampling; see
 :func:`make_downsampler` for sizes the factor does not divide).
 
 Channel changes: learned convolutional methods map ``in_features`` to ``out_features`` themselves.
-Every other method (fixed ones, and CARAFE / DySample which keep the channel count) is combined with a
-1x1 convolution ("projection", with bias) when ``in_features != out_features`` or when the method
-changes the channel count itself (``pixel_unshuffle`` and ``haar`` multiply it by
+Every other method (fixed ones, and CARAFE / DySample which keep the channel count) is combined
+with a 1x1 convolution ("projection", with bias) when ``in_features != out_features`` or when the
+method changes the channel count itself (``pixel_unshuffle`` and ``haar`` multiply it by
 ``prod(factor)``). The projection runs at the lower resolution: before an upsampler, after a
 downsampler. So a "fixed" method has parameters exactly when a projection was needed;
 ``count_weights`` in :mod:`resample_jax.models` counts them.
@@ -87,80 +87,237 @@ def _m(name, direction, learned, factors, description, reference, **kw) -> tuple
     return name, Method(name, direction, learned, factors, description, reference, **kw)
 
 
-UPSAMPLERS: Mapping[str, Method] = MappingProxyType(dict([
-    _m("nearest", "up", False, "integer", "Nearest-neighbour resize (each pixel repeated).",
-       "jax.image.resize 'nearest'; torch interpolate 'nearest-exact'."),
-    _m("bilinear", "up", False, "integer",
-       "Linear interpolation per axis, half-pixel centres (bi-/trilinear in 2-D / 3-D).",
-       "jax.image.resize 'linear'; torch interpolate 'bilinear', align_corners=False."),
-    _m("bicubic", "up", False, "integer", "Keys cubic convolution (a = -0.5), half-pixel centres.",
-       "Keys 1981; jax.image.resize 'cubic'; Pillow BICUBIC."),
-    _m("lanczos3", "up", False, "integer", "Lanczos windowed sinc with 3 lobes.",
-       "Duchon 1979; jax.image.resize 'lanczos3'; Pillow LANCZOS."),
-    _m("bed_of_nails", "up", False, "integer",
-       "Zero insertion: each pixel at the top-left of its block, zeros elsewhere.",
-       "Zeiler & Fergus 2014 (unpooling without switches); Dumoulin & Visin 2016."),
-    _m("max_unpool", "up", False, "integer",
-       "Writes values back at the argmax positions recorded by the paired max pooling.",
-       "Badrinarayanan et al., SegNet, TPAMI 2017; torch max_unpool2d.", needs_indices=True),
-    _m("haar", "up", True, "2",
-       "1x1 projection to 2^rank subbands per output channel, then the inverse orthonormal Haar "
-       "transform.", "Haar 1910; Xu et al., Haar wavelet downsampling, Pattern Recognition 2023."),
-    _m("pixel_shuffle", "up", True, "integer",
-       "Sub-pixel convolution: 3x3 conv to out * prod(factor) channels, pixel shuffle; ICNR init.",
-       "Shi et al., ESPCN, CVPR 2016; Aitken et al. 2017 (ICNR)."),
-    _m("conv_transpose", "up", True, "integer",
-       "Transposed convolution, window 2f - f % 2, padding f // 2 (exact f * size output).",
-       "Long et al., FCN, CVPR 2015; torch ConvTranspose2d."),
-    _m("resize_conv", "up", True, "integer", "Nearest upsampling, then a 3x3 convolution.",
-       "Odena, Dumoulin & Olah, Deconvolution and Checkerboard Artifacts, Distill 2016."),
-    _m("carafe", "up", True, "integer",
-       "Content-aware reassembly: predicted, softmax-normalised 5x5 kernels per output pixel.",
-       "Wang et al., CARAFE, ICCV 2019."),
-    _m("dysample", "up", True, "integer",
-       "Learned point sampling: predicted offsets around bilinear positions, then grid_sample.",
-       "Liu et al., Learning to Upsample by Learning to Sample, ICCV 2023."),
-]))
+UPSAMPLERS: Mapping[str, Method] = MappingProxyType(
+    dict(
+        [
+            _m(
+                "nearest",
+                "up",
+                False,
+                "integer",
+                "Nearest-neighbour resize (each pixel repeated).",
+                "jax.image.resize 'nearest'; torch interpolate 'nearest-exact'.",
+            ),
+            _m(
+                "bilinear",
+                "up",
+                False,
+                "integer",
+                "Linear interpolation per axis, half-pixel centres (bi-/trilinear in 2-D / 3-D).",
+                "jax.image.resize 'linear'; torch interpolate 'bilinear', align_corners=False.",
+            ),
+            _m(
+                "bicubic",
+                "up",
+                False,
+                "integer",
+                "Keys cubic convolution (a = -0.5), half-pixel centres.",
+                "Keys 1981; jax.image.resize 'cubic'; Pillow BICUBIC.",
+            ),
+            _m(
+                "lanczos3",
+                "up",
+                False,
+                "integer",
+                "Lanczos windowed sinc with 3 lobes.",
+                "Duchon 1979; jax.image.resize 'lanczos3'; Pillow LANCZOS.",
+            ),
+            _m(
+                "bed_of_nails",
+                "up",
+                False,
+                "integer",
+                "Zero insertion: each pixel at the top-left of its block, zeros elsewhere.",
+                "Zeiler & Fergus 2014 (unpooling without switches); Dumoulin & Visin 2016.",
+            ),
+            _m(
+                "max_unpool",
+                "up",
+                False,
+                "integer",
+                "Writes values back at the argmax positions recorded by the paired max pooling.",
+                "Badrinarayanan et al., SegNet, TPAMI 2017; torch max_unpool2d.",
+                needs_indices=True,
+            ),
+            _m(
+                "haar",
+                "up",
+                True,
+                "2",
+                "1x1 projection to 2^rank subbands per output channel, then the inverse "
+                "orthonormal Haar "
+                "transform.",
+                "Haar 1910; Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
+            ),
+            _m(
+                "pixel_shuffle",
+                "up",
+                True,
+                "integer",
+                "Sub-pixel convolution: 3x3 conv to out * prod(factor) channels, pixel shuffle; "
+                "ICNR init.",
+                "Shi et al., ESPCN, CVPR 2016; Aitken et al. 2017 (ICNR).",
+            ),
+            _m(
+                "conv_transpose",
+                "up",
+                True,
+                "integer",
+                "Transposed convolution, window 2f - f % 2, padding f // 2 (exact f * size "
+                "output).",
+                "Long et al., FCN, CVPR 2015; torch ConvTranspose2d.",
+            ),
+            _m(
+                "resize_conv",
+                "up",
+                True,
+                "integer",
+                "Nearest upsampling, then a 3x3 convolution.",
+                "Odena, Dumoulin & Olah, Deconvolution and Checkerboard Artifacts, Distill 2016.",
+            ),
+            _m(
+                "carafe",
+                "up",
+                True,
+                "integer",
+                "Content-aware reassembly: predicted, softmax-normalised 5x5 kernels per output "
+                "pixel.",
+                "Wang et al., CARAFE, ICCV 2019.",
+            ),
+            _m(
+                "dysample",
+                "up",
+                True,
+                "integer",
+                "Learned point sampling: predicted offsets around bilinear positions, then "
+                "grid_sample.",
+                "Liu et al., Learning to Upsample by Learning to Sample, ICCV 2023.",
+            ),
+        ]
+    )
+)
 """Upsampling methods by name."""
 
-DOWNSAMPLERS: Mapping[str, Method] = MappingProxyType(dict([
-    _m("max_pool", "down", False, "integer", "Max over non-overlapping factor-sized windows.",
-       "torch max_pool2d(kernel=f, stride=f); flax.linen.max_pool."),
-    _m("avg_pool", "down", False, "integer", "Mean over non-overlapping factor-sized windows.",
-       "torch avg_pool2d(kernel=f, stride=f); flax.linen.avg_pool."),
-    _m("lp_pool", "down", False, "integer",
-       "Power-average pooling (sum x^2)^(1/2) over factor-sized windows.",
-       "Sermanet et al. 2012; torch lp_pool2d(norm_type=2)."),
-    _m("soft_pool", "down", False, "integer",
-       "Softmax-weighted mean of each factor-sized window (between mean and max).",
-       "Stergiou, Poppe & Kalliatakis, Refining activation downsampling with SoftPool, ICCV 2021."),
-    _m("blur_pool", "down", False, "integer",
-       "Binomial [1, 2, 1] blur (reflect padding), then subsample: antialiased pooling.",
-       "Zhang, Making Convolutional Networks Shift-Invariant Again, ICML 2019."),
-    _m("max_blur_pool", "down", False, "integer",
-       "Dense (stride 1) max over factor-sized windows, then blur pooling.",
-       "Zhang, ICML 2019 (MaxBlurPool)."),
-    _m("strided_conv", "down", True, "integer",
-       "Learned convolution, window 2f - 1, stride f, 'SAME' padding.",
-       "Springenberg et al., Striving for Simplicity: The All Convolutional Net, 2015."),
-    _m("pixel_unshuffle", "down", False, "integer",
-       "Space to depth (channels * prod(factor)), then a 1x1 projection.",
-       "Shi et al. 2016; tf.nn.space_to_depth; torch pixel_unshuffle."),
-    _m("haar", "down", False, "2",
-       "Orthonormal Haar transform (2^rank subbands), then a 1x1 projection; even sizes only.",
-       "Xu et al., Haar wavelet downsampling, Pattern Recognition 2023."),
-    _m("nearest", "down", False, "integer", "Nearest resize: keeps one pixel per block (no filter).",
-       "jax.image.resize 'nearest'."),
-    _m("bilinear", "down", False, "integer", "Antialiased linear resize (tent widened by f).",
-       "jax.image.resize 'linear', antialias=True; Pillow BILINEAR."),
-    _m("bicubic", "down", False, "integer", "Antialiased Keys cubic resize (kernel widened by f).",
-       "jax.image.resize 'cubic', antialias=True; Pillow BICUBIC."),
-    _m("area", "down", False, "integer",
-       "Box-filter resize (pixel-area average; equals avg_pool for integer factors).",
-       "jax.image.resize 'area'; OpenCV INTER_AREA; torch interpolate 'area'."),
-    _m("lanczos3", "down", False, "integer", "Antialiased Lanczos-3 resize.",
-       "jax.image.resize 'lanczos3', antialias=True; Pillow LANCZOS."),
-]))
+DOWNSAMPLERS: Mapping[str, Method] = MappingProxyType(
+    dict(
+        [
+            _m(
+                "max_pool",
+                "down",
+                False,
+                "integer",
+                "Max over non-overlapping factor-sized windows.",
+                "torch max_pool2d(kernel=f, stride=f); flax.linen.max_pool.",
+            ),
+            _m(
+                "avg_pool",
+                "down",
+                False,
+                "integer",
+                "Mean over non-overlapping factor-sized windows.",
+                "torch avg_pool2d(kernel=f, stride=f); flax.linen.avg_pool.",
+            ),
+            _m(
+                "lp_pool",
+                "down",
+                False,
+                "integer",
+                "Power-average pooling (sum x^2)^(1/2) over factor-sized windows.",
+                "Sermanet et al. 2012; torch lp_pool2d(norm_type=2).",
+            ),
+            _m(
+                "soft_pool",
+                "down",
+                False,
+                "integer",
+                "Softmax-weighted mean of each factor-sized window (between mean and max).",
+                "Stergiou, Poppe & Kalliatakis, Refining activation downsampling with SoftPool, "
+                "ICCV 2021.",
+            ),
+            _m(
+                "blur_pool",
+                "down",
+                False,
+                "integer",
+                "Binomial [1, 2, 1] blur (reflect padding), then subsample: antialiased pooling.",
+                "Zhang, Making Convolutional Networks Shift-Invariant Again, ICML 2019.",
+            ),
+            _m(
+                "max_blur_pool",
+                "down",
+                False,
+                "integer",
+                "Dense (stride 1) max over factor-sized windows, then blur pooling.",
+                "Zhang, ICML 2019 (MaxBlurPool).",
+            ),
+            _m(
+                "strided_conv",
+                "down",
+                True,
+                "integer",
+                "Learned convolution, window 2f - 1, stride f, 'SAME' padding.",
+                "Springenberg et al., Striving for Simplicity: The All Convolutional Net, 2015.",
+            ),
+            _m(
+                "pixel_unshuffle",
+                "down",
+                False,
+                "integer",
+                "Space to depth (channels * prod(factor)), then a 1x1 projection.",
+                "Shi et al. 2016; tf.nn.space_to_depth; torch pixel_unshuffle.",
+            ),
+            _m(
+                "haar",
+                "down",
+                False,
+                "2",
+                "Orthonormal Haar transform (2^rank subbands), then a 1x1 projection; even sizes "
+                "only.",
+                "Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
+            ),
+            _m(
+                "nearest",
+                "down",
+                False,
+                "integer",
+                "Nearest resize: keeps one pixel per block (no filter).",
+                "jax.image.resize 'nearest'.",
+            ),
+            _m(
+                "bilinear",
+                "down",
+                False,
+                "integer",
+                "Antialiased linear resize (tent widened by f).",
+                "jax.image.resize 'linear', antialias=True; Pillow BILINEAR.",
+            ),
+            _m(
+                "bicubic",
+                "down",
+                False,
+                "integer",
+                "Antialiased Keys cubic resize (kernel widened by f).",
+                "jax.image.resize 'cubic', antialias=True; Pillow BICUBIC.",
+            ),
+            _m(
+                "area",
+                "down",
+                False,
+                "integer",
+                "Box-filter resize (pixel-area average; equals avg_pool for integer factors).",
+                "jax.image.resize 'area'; OpenCV INTER_AREA; torch interpolate 'area'.",
+            ),
+            _m(
+                "lanczos3",
+                "down",
+                False,
+                "integer",
+                "Antialiased Lanczos-3 resize.",
+                "jax.image.resize 'lanczos3', antialias=True; Pillow LANCZOS.",
+            ),
+        ]
+    )
+)
 """Downsampling methods by name."""
 
 _RESIZE_METHOD = {
@@ -255,7 +412,9 @@ class Resampler(nnx.Module):
       True
     """
 
-    def __init__(self, method: Method, op: nnx.Module, pre: nnx.Module | None, post: nnx.Module | None):
+    def __init__(
+        self, method: Method, op: nnx.Module, pre: nnx.Module | None, post: nnx.Module | None
+    ):
         self.method = method
         self.op = op
         self.pre = pre
@@ -275,8 +434,14 @@ def _projection(in_features: int, out_features: int, rank: int, rngs: nnx.Rngs) 
 
 
 def _canonical(
-    fn: str, direction: str, name: str, in_features: int, out_features: int, factor: Any,
-    rank: int, kernel_size: int | None,
+    fn: str,
+    direction: str,
+    name: str,
+    in_features: int,
+    out_features: int,
+    factor: Any,
+    rank: int,
+    kernel_size: int | None,
 ) -> tuple[Method, tuple[int, ...], int | None]:
     method = get_method(name, direction)
     if rank not in validation.SUPPORTED_RANKS:
@@ -292,7 +457,9 @@ def _canonical(
         )
     if kernel_size is not None:
         if not isinstance(kernel_size, int) or isinstance(kernel_size, bool) or kernel_size < 1:
-            raise ValueError(f"{fn}: `kernel_size` must be a positive int or None; got {kernel_size!r}.")
+            raise ValueError(
+                f"{fn}: `kernel_size` must be a positive int or None; got {kernel_size!r}."
+            )
     return method, factors, kernel_size
 
 
@@ -353,7 +520,9 @@ def make_upsampler(
       See each :class:`Method`'s ``reference``.
     """
     fn = "make_upsampler"
-    method, factors, ks = _canonical(fn, "up", name, in_features, out_features, factor, rank, kernel_size)
+    method, factors, ks = _canonical(
+        fn, "up", name, in_features, out_features, factor, rank, kernel_size
+    )
     n = method.name
     pre = None
     if n in ("pixel_shuffle", "conv_transpose", "resize_conv", "haar"):
@@ -366,7 +535,7 @@ def make_upsampler(
             op = rnnx.HaarUpsample(rank=rank)
         else:
             window = tuple(ks or 2 * f - f % 2 for f in factors)
-            pads = [_transpose_padding(k, f) for k, f in zip(window, factors)]
+            pads = [_transpose_padding(k, f) for k, f in zip(window, factors, strict=False)]
             op = rnnx.ConvTranspose(
                 in_features,
                 out_features,

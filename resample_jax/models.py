@@ -55,7 +55,13 @@ def count_weights(module: nnx.Module, include_bias: bool = False) -> int:
 
 
 def _conv(
-    in_features: int, out_features: int, kernel: int, rank: int, rngs: nnx.Rngs, *, bias: bool = True
+    in_features: int,
+    out_features: int,
+    kernel: int,
+    rank: int,
+    rngs: nnx.Rngs,
+    *,
+    bias: bool = True,
 ) -> rnnx.StridedConv:
     """Stride-1 'SAME' convolution (the plain layers between resampling stages)."""
     return rnnx.StridedConv(
@@ -85,7 +91,8 @@ def _check_widths(fn: str, widths: Any, depth: int) -> tuple[int, ...]:
         raise ValueError(f"{fn}: `widths` must be a sequence of positive ints; got {widths!r}.")
     if len(widths) < depth:
         raise ValueError(
-            f"{fn}: `widths` needs at least `depth` = {depth} entries (one per level); got {widths!r}."
+            f"{fn}: `widths` needs at least `depth` = {depth} entries (one per level); got "
+            f"{widths!r}."
         )
     return tuple(widths[:depth])
 
@@ -147,7 +154,10 @@ class UNet(nnx.Module):
         self.fusion = validation.check_choice(fn, "fusion", fusion, FUSE_MODES)
         self.rank = rank
         self.encoders = nnx.List(
-            [_ConvBlock(c_in, w, rank, rngs) for c_in, w in zip((in_features, *widths), widths)]
+            [
+                _ConvBlock(c_in, w, rank, rngs)
+                for c_in, w in zip((in_features, *widths), widths, strict=False)
+            ]
         )
         self.downs = nnx.List(
             [methods.make_downsampler(down, w, w, 2, rank=rank, rngs=rngs) for w in widths[:-1]]
@@ -174,7 +184,7 @@ class UNet(nnx.Module):
             if i < len(self.downs):
                 skips.append(h)
                 h = self.downs[i](h)
-        for upsample, decoder, skip in zip(self.ups, self.decoders, reversed(skips)):
+        for upsample, decoder, skip in zip(self.ups, self.decoders, reversed(skips), strict=False):
             h = decoder(fuse(skip, upsample(h), mode=self.fusion, rank=self.rank))
         return self.head(h)
 
@@ -185,9 +195,9 @@ _SR_DEFAULT_UPSAMPLER = {"srcnn": "bicubic", "fsrcnn": "conv_transpose", "espcn"
 class SRNet(nnx.Module):
     """Single-image super-resolution nets (SRCNN, FSRCNN, ESPCN) with a swappable upsampler.
 
-    ``(*batch, H, W, channels) -> (*batch, scale * H, scale * W, channels)``. Architectures, with the
-    weight counts of the papers (``count_weights``, 1 channel, default upsampler, biases and PReLU
-    slopes excluded as the papers count them):
+    ``(*batch, H, W, channels) -> (*batch, scale * H, scale * W, channels)``. Architectures, with
+    the weight counts of the papers (``count_weights``, 1 channel, default upsampler, biases and
+    PReLU slopes excluded as the papers count them):
 
     * ``"srcnn"`` (Dong et al. 2014, 9-1-5): upsample first (default bicubic), then
       conv 9x9 -> 64, ReLU, 1x1 -> 32, ReLU, 5x5 -> channels. 8,032 weights.
@@ -335,7 +345,8 @@ class FCN(nnx.Module):
       (1, 37, 32, 4)
 
     References:
-      Long, Shelhamer & Darrell, "Fully Convolutional Networks for Semantic Segmentation", CVPR 2015.
+      Long, Shelhamer & Darrell, "Fully Convolutional Networks for Semantic Segmentation", CVPR
+      2015.
     """
 
     def __init__(
@@ -358,7 +369,10 @@ class FCN(nnx.Module):
         k = num_classes
         self.rank = rank
         self.stages = nnx.List(
-            [_conv(c_in, w, 3, rank, rngs) for c_in, w in zip((in_features, *widths), widths)]
+            [
+                _conv(c_in, w, 3, rank, rngs)
+                for c_in, w in zip((in_features, *widths), widths, strict=False)
+            ]
         )
         self.downs = nnx.List(
             [methods.make_downsampler(down, w, w, 2, rank=rank, rngs=rngs) for w in widths]
@@ -376,19 +390,21 @@ class FCN(nnx.Module):
         x = jnp.asarray(x)
         h = x
         pooled = []
-        for conv, down in zip(self.stages, self.downs):
+        for conv, down in zip(self.stages, self.downs, strict=False):
             h = down(jax.nn.relu(conv(h)))
             pooled.append(h)
         s = self.score(jax.nn.relu(self.fc(h)))
-        for i, (score, up) in enumerate(zip(self.skip_scores, self.skip_ups)):
+        for i, (score, up) in enumerate(zip(self.skip_scores, self.skip_ups, strict=False)):
             skip = score(pooled[3 - i])
             s = skip + match_size(up(s), skip, mode="crop_or_pad", rank=self.rank)
         return match_size(self.final_up(s), x, mode="crop_or_pad", rank=self.rank)
 
 
 class SegNet(nnx.Module):
-    """SegNet: an encoder of conv blocks and max pooling with indices, a decoder that unpools with
-    those indices (no learned upsampling), conv blocks and a 3x3 classifier.
+    """SegNet: max pooling with indices on the way down, unpooling with them on the way up.
+
+    An encoder of conv blocks and max pooling with indices, a decoder that unpools with those
+    indices (no learned upsampling), conv blocks and a 3x3 classifier.
 
     ``(*batch, *spatial, in_features) -> (*batch, *spatial, num_classes)``; odd sizes work (each
     unpooling restores its encoder's pre-pooling size). Batch normalisation of the paper is left
@@ -423,7 +439,10 @@ class SegNet(nnx.Module):
         widths = _check_widths("SegNet", widths, 1)
         self.rank = rank
         self.encoders = nnx.List(
-            [_ConvBlock(c_in, w, rank, rngs) for c_in, w in zip((in_features, *widths), widths)]
+            [
+                _ConvBlock(c_in, w, rank, rngs)
+                for c_in, w in zip((in_features, *widths), widths, strict=False)
+            ]
         )
         self.pool = rnnx.MaxPool((2,) * rank, return_indices=True)
         self.unpool = rnnx.MaxUnpool((2,) * rank)
@@ -441,6 +460,6 @@ class SegNet(nnx.Module):
             size = validation.spatial_shape(h, self.rank)
             h, idx = self.pool(h)
             saved.append((idx, size))
-        for decoder, (idx, size) in zip(self.decoders, reversed(saved)):
+        for decoder, (idx, size) in zip(self.decoders, reversed(saved), strict=False):
             h = decoder(self.unpool(h, idx, size))
         return self.head(h)

@@ -1,10 +1,11 @@
-"""Flax NNX modules for every resampling method: configuration and parameters around the pure functions.
+"""Flax NNX modules for every resampling method, as thin layers over the pure functions.
 
-A module here holds its options and its ``nnx.Param`` s and nothing else; its ``__call__`` is one call
-of the pure function of the same name (plus a bias, and for CARAFE / DySample the small layers that
-predict kernels or offsets), so ``Module(...)(x)`` equals the function applied to the same parameters.
-Arrays are channels-last ``(*batch, *spatial, C)`` with any number of leading batch axes; the spatial
-rank is the length of the window / size / factor / kernel_size argument (an int means 2-D).
+A module here holds its options and its ``nnx.Param`` s and nothing else; its ``__call__`` is one
+call of the pure function of the same name (plus a bias, and for CARAFE / DySample the small layers
+that predict kernels or offsets), so ``Module(...)(x)`` equals the function applied to the same
+parameters. Arrays are channels-last ``(*batch, *spatial, C)`` with any number of leading batch
+axes; the spatial rank is the length of the window / size / factor / kernel_size argument (an int
+means 2-D).
 
 Modules with parameters take ``rngs: nnx.Rngs`` as their last, keyword-only argument. Options are
 checked when the module is built, so a bad factor or channel count fails at construction rather than
@@ -23,8 +24,8 @@ Example:
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from typing import Any
 
 import jax
@@ -46,10 +47,10 @@ from resample_jax._src.conv import (
 )
 from resample_jax._src.fusion import FUSE_MODES, MATCH_MODES, fuse
 from resample_jax._src.grid_sample import grid_sample
-from resample_jax._src.stochastic import soft_pool
 from resample_jax._src.pooling import avg_pool, lp_pool, max_pool, max_pool_with_indices
 from resample_jax._src.resize import resize
 from resample_jax._src.shuffle import bed_of_nails, pixel_shuffle, pixel_unshuffle
+from resample_jax._src.stochastic import soft_pool
 from resample_jax._src.unpooling import max_unpool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
@@ -114,7 +115,7 @@ def _crop_to_multiple(x: jax.Array, factor: tuple[int, ...]) -> jax.Array:
     a resize to ``n // f`` has scale exactly ``1 / f``."""
     rank = len(factor)
     spatial = validation.spatial_shape(x, rank)
-    index = tuple(slice(0, s - s % f) for s, f in zip(spatial, factor))
+    index = tuple(slice(0, s - s % f) for s, f in zip(spatial, factor, strict=False))
     return x[(..., *index, slice(None))]
 
 
@@ -283,7 +284,7 @@ class Upsample(nnx.Module):
     def __call__(self, x: ArrayLike) -> jax.Array:
         x = validation.check_array("Upsample", x, len(self.factor))
         spatial = validation.spatial_shape(x, len(self.factor))
-        size = tuple(s * f for s, f in zip(spatial, self.factor))
+        size = tuple(s * f for s, f in zip(spatial, self.factor, strict=False))
         return resize(
             x,
             size,
@@ -299,9 +300,9 @@ class Downsample(nnx.Module):
 
     ``[*batch, *spatial, C] -> [*batch, *(spatial // factor), C]``. The trailing ``n % f`` samples
     of an axis the factor does not divide are dropped first (as pooling with stride ``f`` does), so
-    the resize scale is exactly ``1 / f`` and ``"area"`` equals average pooling. ``antialias=True`` widens the
-    kernel by the factor (what jax.image / Pillow do); it has no effect for ``"nearest"``, which
-    picks one pixel per block.
+    the resize scale is exactly ``1 / f`` and ``"area"`` equals average pooling. ``antialias=True``
+    widens the kernel by the factor (what jax.image / Pillow do); it has no effect for
+    ``"nearest"``, which picks one pixel per block.
 
     Example:
       >>> import jax.numpy as jnp
@@ -324,11 +325,13 @@ class Downsample(nnx.Module):
         _probe(self.__call__, len(self.factor), size=16 * max(self.factor))
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = _crop_to_multiple(validation.check_array("Downsample", x, len(self.factor)), self.factor)
+        x = _crop_to_multiple(
+            validation.check_array("Downsample", x, len(self.factor)), self.factor
+        )
         spatial = validation.spatial_shape(x, len(self.factor))
         return resize(
             x,
-            tuple(s // f for s, f in zip(spatial, self.factor)),
+            tuple(s // f for s, f in zip(spatial, self.factor, strict=False)),
             self.method,
             antialias=self.antialias and self.method != "nearest",
             convention=self.convention,
@@ -336,8 +339,8 @@ class Downsample(nnx.Module):
 
 
 class MaxPool(nnx.Module):
-    """Max pooling (:func:`resample_jax.max_pool`); ``return_indices=True`` also returns PyTorch-style
-    flat indices (:func:`resample_jax.max_pool_with_indices`) for :class:`MaxUnpool`.
+    """Max pooling (:func:`resample_jax.max_pool`); ``return_indices=True`` also returns
+    PyTorch-style flat indices (:func:`resample_jax.max_pool_with_indices`) for :class:`MaxUnpool`.
 
     Example:
       >>> import jax.numpy as jnp
@@ -787,8 +790,9 @@ class StridedConv(nnx.Module):
 
 
 class ConvTranspose(nnx.Module):
-    """Transposed convolution with PyTorch's padding / output_padding / groups
-    (:func:`resample_jax.conv_transpose`).
+    """Transposed convolution with PyTorch's arithmetic (:func:`resample_jax.conv_transpose`).
+
+    PyTorch-style padding, output_padding and groups.
 
     Kernel ``[*kernel_size, in_features, out_features // groups]`` (the adjoint of a convolution
     with the same kernel), bias ``[out_features]``. Output size per axis
@@ -911,8 +915,10 @@ class FractionalStridedConv(nnx.Module):
 
 
 class SubPixelConv(nnx.Module):
-    """Sub-pixel convolution (ESPCN): a convolution to ``out * prod(factor)`` channels, then a pixel
-    shuffle (:func:`resample_jax.subpixel_conv`), ICNR-initialised by default.
+    """Sub-pixel convolution (ESPCN), ICNR-initialised by default.
+
+    A convolution to ``out * prod(factor)`` channels, then a pixel shuffle
+    (:func:`resample_jax.subpixel_conv`).
 
     Kernel ``[*kernel_size, in_features, out_features * prod(factor)]``; the bias
     ``[out_features]`` is added after the shuffle (a bias tied across sub-pixel positions, so the
@@ -959,12 +965,15 @@ class SubPixelConv(nnx.Module):
     def __call__(self, x: ArrayLike) -> jax.Array:
         x = jnp.asarray(x)
         _check_in("SubPixelConv", x, self.in_features)
-        return _add_bias(subpixel_conv(x, _cast(self.kernel[...], x), self.factor), _bias(self.bias, x))
+        return _add_bias(
+            subpixel_conv(x, _cast(self.kernel[...], x), self.factor), _bias(self.bias, x)
+        )
 
 
 class ResizeConv(nnx.Module):
-    """Resize-convolution (Odena et al. 2016): fixed upsampling, then a stride-1 convolution
-    (:func:`resample_jax.resize_conv`).
+    """Resize-convolution (Odena et al. 2016): fixed upsampling, then a stride-1 convolution.
+
+    The math is :func:`resample_jax.resize_conv`.
 
     Kernel ``[*kernel_size, in_features, out_features]``, bias ``[out_features]``.
 
@@ -1025,7 +1034,9 @@ class _Conv(nnx.Module):
         param_dtype: Any = jnp.float32,
         rngs: nnx.Rngs,
     ):
-        self.kernel = _param(kernel_init, rngs, (*kernel_size, in_features, out_features), param_dtype)
+        self.kernel = _param(
+            kernel_init, rngs, (*kernel_size, in_features, out_features), param_dtype
+        )
         self.bias = (
             _param(default_bias_init, rngs, (out_features,), param_dtype) if use_bias else None
         )
@@ -1043,8 +1054,8 @@ class CARAFE(nnx.Module):
 
     ``[*batch, *spatial, C] -> [*batch, *(spatial * factor), C]``. A 1x1 ``compressor`` maps C to
     ``compressed_features`` channels; a ``encoder_size`` convolution (the content ``encoder``)
-    predicts ``prod(factor) * up_kernel_size^rank`` logits per input pixel; a pixel shuffle moves them
-    to the output grid, a softmax over the ``up_kernel_size^rank`` taps normalises each output
+    predicts ``prod(factor) * up_kernel_size^rank`` logits per input pixel; a pixel shuffle moves
+    them to the output grid, a softmax over the ``up_kernel_size^rank`` taps normalises each output
     pixel's reassembly kernel, and :func:`resample_jax.carafe` applies the kernels to the
     ``up_kernel_size`` neighbourhood of the source pixel. The encoder starts at N(0, 0.001^2) (as
     the authors' code), so at initialisation the kernels are nearly uniform: a box filter followed
@@ -1149,9 +1160,7 @@ class DySample(nnx.Module):
         self.factor = _factors(fn, factor, rank)
         _check_features(fn, "groups", groups)
         if in_features % groups:
-            raise ValueError(
-                f"{fn}: `groups` ({groups}) must divide in_features ({in_features})."
-            )
+            raise ValueError(f"{fn}: `groups` ({groups}) must divide in_features ({in_features}).")
         self.groups = groups
         self.dyscope = dyscope
         out = math.prod(self.factor) * groups * rank

@@ -34,17 +34,42 @@ def test_table_entries_are_frozen_and_complete():
             assert m.factors in ("integer", "2") and m.description and m.reference
             with pytest.raises(dataclasses.FrozenInstanceError):
                 m.name = "other"
-    spec_up = {"nearest", "bilinear", "bicubic", "lanczos3", "pixel_shuffle", "conv_transpose",
-               "resize_conv", "carafe", "dysample", "bed_of_nails", "max_unpool", "haar"}
-    spec_down = {"max_pool", "avg_pool", "blur_pool", "max_blur_pool", "strided_conv", "lp_pool",
-                 "soft_pool", "pixel_unshuffle", "haar", "bilinear", "area"}
+    spec_up = {
+        "nearest",
+        "bilinear",
+        "bicubic",
+        "lanczos3",
+        "pixel_shuffle",
+        "conv_transpose",
+        "resize_conv",
+        "carafe",
+        "dysample",
+        "bed_of_nails",
+        "max_unpool",
+        "haar",
+    }
+    spec_down = {
+        "max_pool",
+        "avg_pool",
+        "blur_pool",
+        "max_blur_pool",
+        "strided_conv",
+        "lp_pool",
+        "soft_pool",
+        "pixel_unshuffle",
+        "haar",
+        "bilinear",
+        "area",
+    }
     assert spec_up <= set(methods.UPSAMPLERS) and spec_down <= set(methods.DOWNSAMPLERS)
 
 
 def test_names_filter_by_learned_and_paired():
     up = methods.upsampler_names()
     assert "max_unpool" not in up and "max_unpool" in methods.upsampler_names(include_paired=True)
-    assert sorted(methods.upsampler_names(learned=True) + methods.upsampler_names(learned=False)) == up
+    assert (
+        sorted(methods.upsampler_names(learned=True) + methods.upsampler_names(learned=False)) == up
+    )
     assert methods.downsampler_names(learned=True) == ["strided_conv"]
     assert up == sorted(up)
 
@@ -127,7 +152,9 @@ def test_max_unpool_uses_paired_indices():
     assert methods.UPSAMPLERS["max_unpool"].needs_indices
     v, i = rj.max_pool_with_indices(X, 2)
     y = up(v, i, (6, 6))
-    ref = _torch(F.max_unpool2d, v, torch.from_numpy(np.array(_util.to_channels_first(i), np.int64)), 2)
+    ref = _torch(
+        F.max_unpool2d, v, torch.from_numpy(np.array(_util.to_channels_first(i), np.int64)), 2
+    )
     np.testing.assert_array_equal(y, ref)
 
 

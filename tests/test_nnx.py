@@ -1,7 +1,7 @@
-"""The NNX modules are thin layers over the pure functions: each module's output equals its function,
-modules run under jax.jit / nnx.jit / jax.vmap, gradients reach every parameter, the initialisers
-keep their promises (ICNR blocks, FCN's bilinear kernel) and CARAFE / DySample reduce to known fixed
-upsamplers. Bad configuration fails at construction."""
+"""The NNX modules are thin layers over the pure functions: each module's output equals its
+function, modules run under jax.jit / nnx.jit / jax.vmap, gradients reach every parameter, the
+initialisers keep their promises (ICNR blocks, FCN's bilinear kernel) and CARAFE / DySample reduce
+to known fixed upsamplers. Bad configuration fails at construction."""
 
 from __future__ import annotations
 
@@ -34,17 +34,26 @@ def _param_free_cases():
         (rnnx.Downsample(3, "linear"), lambda x: rj.resize(x, (2, 2), "linear", antialias=True), X),
         (rnnx.MaxPool(3, 2, 1), lambda x: rj.max_pool(x, 3, 2, 1), X),
         (rnnx.MaxPool(2, return_indices=True), lambda x: rj.max_pool_with_indices(x, 2), X),
-        (rnnx.AvgPool(3, 2, 1, count_include_pad=False),
-         lambda x: rj.avg_pool(x, 3, 2, 1, count_include_pad=False), X),
+        (
+            rnnx.AvgPool(3, 2, 1, count_include_pad=False),
+            lambda x: rj.avg_pool(x, 3, 2, 1, count_include_pad=False),
+            X,
+        ),
         (rnnx.LPPool(2.0, 2), lambda x: rj.lp_pool(x, 2.0, 2), X_POS),
         (rnnx.SoftPool(2), lambda x: rj.soft_pool(x, 2), X),
         (rnnx.AdaptiveAvgPool((4, 3)), lambda x: rj.adaptive_avg_pool(x, (4, 3)), X),
-        (rnnx.AdaptiveMaxPool(4, return_indices=True),
-         lambda x: rj.adaptive_max_pool(x, 4, return_indices=True), X),
+        (
+            rnnx.AdaptiveMaxPool(4, return_indices=True),
+            lambda x: rj.adaptive_max_pool(x, 4, return_indices=True),
+            X,
+        ),
         (rnnx.BlurPool(2, filter_size=5), lambda x: rj.blur_pool(x, 2, filter_size=5), X),
         (rnnx.MaxBlurPool(2), lambda x: rj.max_blur_pool(x, 2), X),
-        (rnnx.PixelShuffle(2, convention="pytorch"),
-         lambda x: rj.pixel_shuffle(x, 2, convention="pytorch"), X),
+        (
+            rnnx.PixelShuffle(2, convention="pytorch"),
+            lambda x: rj.pixel_shuffle(x, 2, convention="pytorch"),
+            X,
+        ),
         (rnnx.PixelUnshuffle(2), lambda x: rj.pixel_unshuffle(x, 2), X),
         (rnnx.BedOfNails(2, offset=1), lambda x: rj.bed_of_nails(x, 2, offset=1), X),
         (rnnx.HaarDownsample(), rj.haar_downsample, X),
@@ -63,7 +72,9 @@ def _call(module, x):
     return module(x)
 
 
-@pytest.mark.parametrize("index", range(len(PARAM_FREE)), ids=[type(c[0]).__name__ for c in PARAM_FREE])
+@pytest.mark.parametrize(
+    "index", range(len(PARAM_FREE)), ids=[type(c[0]).__name__ for c in PARAM_FREE]
+)
 def test_param_free_module_equals_pure_function(index):
     module, pure, x = PARAM_FREE[index]
     jax.tree.map(
@@ -88,14 +99,20 @@ def test_param_free_modules_run_under_jit_and_vmap():
     modules = [(m, x) for m, _, x in PARAM_FREE if not isinstance(m, rnnx.MaxUnpool)]
     eager = [m(x) for m, x in modules]
 
-    jitted = jax.jit(lambda xs: [m(x) for (m, _), x in zip(modules, xs)])([x for _, x in modules])
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6), jitted, eager)
-
-    mapped = jax.jit(jax.vmap(lambda xs: [m(x) for (m, _), x in zip(modules, xs)]))(
+    jitted = jax.jit(lambda xs: [m(x) for (m, _), x in zip(modules, xs, strict=False)])(
         [x for _, x in modules]
     )
-    looped = [jax.tree.map(lambda *ys: jnp.stack(ys), *[m(x[b]) for b in range(2)]) for m, x in modules]
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), mapped, looped)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6), jitted, eager)
+
+    mapped = jax.jit(jax.vmap(lambda xs: [m(x) for (m, _), x in zip(modules, xs, strict=False)]))(
+        [x for _, x in modules]
+    )
+    looped = [
+        jax.tree.map(lambda *ys: jnp.stack(ys), *[m(x[b]) for b in range(2)]) for m, x in modules
+    ]
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), mapped, looped
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -135,7 +152,9 @@ def test_learned_modules_equal_pure_functions(learned):
     k = lambda mod: mod.kernel[...]  # noqa: E731
     b = lambda mod: mod.bias[...]  # noqa: E731
     cases = {
-        "StridedConv": rj.strided_conv(X, k(m["StridedConv"]), 2, 1, groups=2, bias=b(m["StridedConv"])),
+        "StridedConv": rj.strided_conv(
+            X, k(m["StridedConv"]), 2, 1, groups=2, bias=b(m["StridedConv"])
+        ),
         "ConvTranspose": rj.conv_transpose(
             X, k(m["ConvTranspose"]), 2, 1, output_padding=1, groups=2, bias=b(m["ConvTranspose"])
         ),
@@ -167,16 +186,18 @@ def test_learned_modules_run_under_nnx_jit_and_jax_vmap(learned):
         np.testing.assert_allclose(jitted[name], eager[name], rtol=1e-5, atol=1e-5, err_msg=name)
     graphdef, state = nnx.split(learned)
     mapped = jax.jit(
-        jax.vmap(
-            lambda x: {n: mod(x) for n, mod in nnx.merge(graphdef, state).items()}
-        )
+        jax.vmap(lambda x: {n: mod(x) for n, mod in nnx.merge(graphdef, state).items()})
     )(X[:, None])
     for name in learned:
-        np.testing.assert_allclose(mapped[name][:, 0], eager[name], rtol=1e-5, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(
+            mapped[name][:, 0], eager[name], rtol=1e-5, atol=1e-5, err_msg=name
+        )
 
 
 def test_gradients_reach_every_parameter(learned):
-    cot = {n: jnp.asarray(RNG.standard_normal(mod(X).shape), jnp.float32) for n, mod in learned.items()}
+    cot = {
+        n: jnp.asarray(RNG.standard_normal(mod(X).shape), jnp.float32) for n, mod in learned.items()
+    }
 
     def loss(ms):
         return sum(jnp.sum(ms[n](X) * cot[n]) for n in ms)
@@ -223,8 +244,15 @@ def test_icnr_rejects_channels_not_divisible_by_blocks():
 def test_bilinear_init_conv_transpose_equals_bilinear_resize_in_interior(factor, groups):
     k = 2 * factor - factor % 2
     m = rnnx.ConvTranspose(
-        4, 4, k, factor, factor // 2, groups=groups, use_bias=False,
-        kernel_init=initializers.bilinear_upsample_init(factor), rngs=nnx.Rngs(0),
+        4,
+        4,
+        k,
+        factor,
+        factor // 2,
+        groups=groups,
+        use_bias=False,
+        kernel_init=initializers.bilinear_upsample_init(factor),
+        rngs=nnx.Rngs(0),
     )
     y = m(X)
     ref = jax.image.resize(X, (2, 6 * factor, 6 * factor, 4), "linear")
@@ -257,7 +285,9 @@ def test_carafe_with_uniform_kernels_is_box_filter_then_nearest():
     m = rnnx.CARAFE(4, 2, compressed_features=3, rngs=nnx.Rngs(0))
     _zero(m.encoder)  # equal logits -> softmax gives uniform 1/25 kernels
     t = torch.from_numpy(np.array(_util.to_channels_first(X)))
-    ref = F.interpolate(F.avg_pool2d(t, 5, 1, 2, count_include_pad=True), scale_factor=2, mode="nearest")
+    ref = F.interpolate(
+        F.avg_pool2d(t, 5, 1, 2, count_include_pad=True), scale_factor=2, mode="nearest"
+    )
     _util.assert_close(m(X), _util.to_channels_last(ref.numpy()))
 
 
@@ -272,7 +302,9 @@ def test_dysample_with_zero_offsets_is_bilinear_upsampling(factor):
 def test_dysample_with_zero_offsets_is_linear_upsampling_in_1d():
     x1 = X[:, 0]
     m = _zero(rnnx.DySample(4, (2,), groups=4, rngs=nnx.Rngs(0)))
-    ref = F.interpolate(torch.from_numpy(np.array(_util.to_channels_first(x1))), scale_factor=2, mode="linear")
+    ref = F.interpolate(
+        torch.from_numpy(np.array(_util.to_channels_first(x1))), scale_factor=2, mode="linear"
+    )
     _util.assert_close(m(x1), _util.to_channels_last(ref.numpy()))
 
 

@@ -15,10 +15,10 @@ _JNP_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "cir
 
 
 def binomial_taps(size: int) -> np.ndarray:
-    """Normalised binomial filter of ``size`` taps: row ``size - 1`` of Pascal's triangle / 2**(size-1).
+    """Normalised binomial filter of ``size`` taps: row ``size - 1`` of Pascal's triangle.
 
-    size 1: [1]; 2: [1, 1]/2; 3: [1, 2, 1]/4; 5: [1, 4, 6, 4, 1]/16 (the Burt-Adelson pyramid filter);
-    7: [1, 6, 15, 20, 15, 6, 1]/64.
+    size 1: [1]; 2: [1, 1]/2; 3: [1, 2, 1]/4; 5: [1, 4, 6, 4, 1]/16 (the Burt-Adelson pyramid
+    filter); 7: [1, 6, 15, 20, 15, 6, 1]/64.
     """
     row = np.array([math.comb(size - 1, k) for k in range(size)], dtype=np.float64)
     return row / row.sum()
@@ -46,30 +46,23 @@ def separable_filter(
     """Depthwise separable filtering of ``(N, *spatial, C)`` with per-axis 1-D taps and strides.
 
     Each axis is padded by ``pads`` with ``mode``, correlated with its taps (which are symmetric in
-    every use here, so correlation equals convolution) and subsampled by its stride. Computation runs
-    in ``x.dtype``, with float32 accumulation for half-precision inputs.
+    every use here, so correlation equals convolution) and subsampled by its stride. Each axis is a
+    weighted sum of ``len(taps)`` strided slices: on CPU a depthwise ``conv_general_dilated`` is
+    about 100x slower than this, forward and backward, and the slices' transposes are pads.
+    Computation runs in float32 for half-precision inputs.
     """
     rank = x.ndim - 2
-    x = pad_spatial(x, pads, mode)
-    channels = x.shape[-1]
     compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
-    y = x.astype(compute)
-    for axis in range(rank):
-        t = np.asarray(taps[axis])
-        shape = [1] * rank + [1, channels]
-        shape[axis] = len(t)
-        kernel = jnp.broadcast_to(jnp.asarray(t, compute).reshape([*shape[:-1], 1]), shape)
-        window_strides = [1] * rank
-        window_strides[axis] = strides[axis]
-        spec = "N" + "DHW"[3 - rank :] + "C"
-        kspec = "DHW"[3 - rank :] + "IO"
-        y = jax.lax.conv_general_dilated(
-            y,
-            kernel,
-            window_strides=window_strides,
-            padding="VALID",
-            dimension_numbers=(spec, kspec, spec),
-            feature_group_count=channels,
-            precision=jax.lax.Precision.HIGHEST,
-        )
+    y = pad_spatial(x.astype(compute), pads, mode)
+    for d in range(rank):
+        axis = d + 1
+        t = np.asarray(taps[d], np.float64)
+        stride = strides[d]
+        n_out = (y.shape[axis] - len(t)) // stride + 1
+        acc = None
+        for k, w in enumerate(t):
+            piece = jax.lax.slice_in_dim(y, k, k + (n_out - 1) * stride + 1, stride, axis=axis)
+            term = piece * jnp.asarray(w, compute)
+            acc = term if acc is None else acc + term
+        y = acc
     return y.astype(x.dtype)

@@ -41,7 +41,7 @@ _HALF = Fraction(1, 2)
 # dividing by ~0); every convention here uses the same guard.
 _TINY_WEIGHT_SUM = 1000.0 * float(np.finfo(np.float32).eps)
 # Periodic (slice-based) execution is used up to this many output phases per axis.
-_MAX_PHASES = 16
+_MAX_PHASES = 8
 
 
 class ResizeMethodInfo(NamedTuple):
@@ -538,6 +538,7 @@ def _apply_periodic(x: jax.Array, axis: int, plan: _Periodic) -> jax.Array:
     pad_lo = max(0, -min(plan.lo))
     pad_hi = max(0, max(plan.lo) + p * (periods - 1) + k - n)
     xp = _pad_axis(x, axis, pad_lo, pad_hi, "edge" if plan.pad == "edge" else "zeros")
+    slices: dict[int, jax.Array] = {}  # phases share most of their taps: slice each start once
     phases = []
     for r in range(q):
         acc = None
@@ -546,7 +547,9 @@ def _apply_periodic(x: jax.Array, axis: int, plan: _Periodic) -> jax.Array:
             if wt == 0.0:
                 continue
             start = plan.lo[r] + tap + pad_lo
-            sl = lax.slice_in_dim(xp, start, start + p * (periods - 1) + 1, p, axis)
+            if start not in slices:
+                slices[start] = lax.slice_in_dim(xp, start, start + p * (periods - 1) + 1, p, axis)
+            sl = slices[start]
             term = sl if wt == 1.0 else sl * wt
             acc = term if acc is None else acc + term
         if acc is None:
