@@ -103,3 +103,7 @@ __all__ = [
     "strided_conv",
     "subpixel_conv",
 ]
+
+# Submodules of the Flax layer, importable as attributes (``resample_jax.methods.make_upsampler``);
+# ``resample_jax.nnx``, ``resample_jax.linen`` and ``resample_jax.models`` stay explicit imports.
+from resample_jax import initializers, methods  # noqa: E402, F401  (after the pure functions they use)

@@ -64,7 +64,8 @@ def _draw(key: jax.Array, shape: Sequence[int], distribution: str, dtype: Any) -
 def variance_scaling(scale: float, mode: str, distribution: str) -> Initializer:
     """Variance-scaling initialiser, as ``jax.nn.initializers.variance_scaling``.
 
-    With the default axes (receptive field = all but the last two axes, fan-in axis -2, fan-out axis -1).
+    With the default axes: receptive field = all but the last two axes, fan-in axis -2, fan-out
+    axis -1.
 
     Samples have variance ``scale / n`` with ``n`` the fan-in, fan-out or their mean (``mode``).
 

@@ -56,7 +56,7 @@ def keys_cubic(t: Any, a: float = -0.5) -> Any:
 
 
 def mitchell_netravali(t: Any, b: float = 1.0 / 3.0, c: float = 1.0 / 3.0) -> Any:
-    """Mitchell-Netravali (1988) cubic family, support radius 2; B = C = 1/3 is their recommendation."""
+    """Mitchell-Netravali (1988) cubic family, support radius 2; B = C = 1/3 as they recommend."""
     xp = _xp(t)
     x = xp.abs(t)
     near = ((12 - 9 * b - 6 * c) * x**3 + (-18 + 12 * b + 6 * c) * x**2 + (6 - 2 * b)) / 6.0

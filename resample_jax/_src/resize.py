@@ -8,8 +8,8 @@ static sizes, once per configuration, and never expanded into a dense (input x o
 Execution per axis, chosen from the tables:
   * identity: the axis is skipped;
   * periodic: when the tap pattern repeats every ``q`` outputs while advancing ``p`` inputs (every
-    rational ratio with a small denominator: integer up- and down-factors, 2/3, 3/2, ...), each of the
-    ``q`` output phases is a fixed stencil of strided slices of the padded input, interleaved by
+    rational ratio with a small denominator: integer up- and down-factors, 2/3, 3/2, ...), each of
+    the ``q`` output phases is a fixed stencil of strided slices of the padded input, interleaved by
     stack + reshape (a plain broadcast + reshape for nearest integer upsampling). Slices, pads and
     reshapes differentiate into slices, pads and reshapes: no gather, no scatter;
   * gather: any other ratio gathers the taps. Its derivative is a custom JVP written so that
@@ -378,7 +378,7 @@ def _cv_area_taps(a: _Axis) -> _Taps:
 
 
 def _cv_area_up_taps(a: _Axis) -> _Taps:
-    """OpenCV INTER_AREA when some axis grows: its two-tap rule with fx = frac((dx+1) - (sx+1)/s)."""
+    """OpenCV INTER_AREA when some axis grows: two taps, fx = frac((dx+1) - (sx+1) * out/in)."""
     n, m = a.n_in, a.n_out
     inv_scale = m / n
     scale = 1.0 / inv_scale
@@ -464,6 +464,22 @@ def _transpose_tables(idx: np.ndarray, w: np.ndarray, n: int) -> tuple[np.ndarra
     return idx_t, w_t
 
 
+def _clamp_equivalent(t: _Taps, n: int) -> bool:
+    """Whether renormalising the border rows gives the same weights as replicating the edge (true
+    for linear upsampling, for instance), so that the cheaper edge-padded form can be used."""
+    j = t.lo[:, None] + np.arange(t.w.shape[1])
+    total = t.w.sum(axis=1)
+    if np.any(np.abs(total) <= _TINY_WEIGHT_SUM):
+        return False
+    for r in np.flatnonzero(np.any((j < 0) | (j >= n), axis=1)):
+        jr = np.clip(j[r], 0, n - 1)
+        renorm = np.bincount(jr, np.where(j[r] == jr, t.w[r], 0.0) * t.norm[r], minlength=n)
+        clamp = np.bincount(jr, t.w[r] / total[r], minlength=n)
+        if not np.allclose(renorm, clamp, rtol=0, atol=1e-12):
+            return False
+    return True
+
+
 def _find_period(a: _Axis, t: _Taps) -> tuple[int, int] | None:
     m = a.n_out
     step = _coordinate_step(a)
@@ -497,12 +513,18 @@ def _axis_plan(a: _Axis) -> _Identity | _Periodic | _Gather:
     period = _find_period(a, t)
     if period is not None:
         p, q = period
-        norm = t.norm
+        pad, norm, w_phase = t.pad, t.norm, t.w[:q]
+        if pad == "zeros" and _clamp_equivalent(t, n):
+            pad = "edge"
+        if pad == "edge" and t.norm is not None:
+            # With edge padding every row sums all its taps, so the normalisation is periodic:
+            # fold it into the phase weights and skip the extra pass over the output.
+            w_phase, norm = w_phase * t.norm[:q, None], None
         if norm is not None and np.allclose(norm, 1.0, rtol=0, atol=1e-13):
             norm = None
         return _Periodic(
             p, q, tuple(int(v) for v in t.lo[:q]),
-            tuple(tuple(float(v) for v in row) for row in t.w[:q]), norm, t.pad, m,
+            tuple(tuple(float(v) for v in row) for row in w_phase), norm, pad, m,
         )
     idx_t, w_t = _transpose_tables(idx, w, n)
     unit = bool(np.all(w == 1.0))
@@ -708,7 +730,8 @@ def _recipe(
             return _Recipe("nearest", coords, "round_prefer_ceil", "exact", None, aa, "renormalize")
         if method == "area":
             return _Recipe("area", coords, "", "exact", None, aa, "renormalize")
-        return _Recipe("kernel", coords, "", "exact", _method_kernel(method, -0.5), aa, "renormalize")
+        kernel = _method_kernel(method, -0.5)
+        return _Recipe("kernel", coords, "", "exact", kernel, aa, "renormalize")
 
     if convention == "pytorch":
         aa = False if antialias is None else antialias
@@ -831,10 +854,11 @@ def resize(
     ``[*batch, D, H, W, C] -> [*batch, D', H', W', C]``; the length of ``size`` (or ``scale``) sets
     the spatial rank, a bare int or float means 2-D.
 
-    The operation is separable: each axis in turn, every output sample a weighted sum over a few input
-    samples, with per-axis tap tables computed from the static sizes. It works under ``jit``,
+    The operation is separable: each axis in turn, every output sample a weighted sum over a few
+    input samples, with per-axis tap tables computed from the static sizes. It works under ``jit``,
     ``vmap`` and ``grad`` (forward and reverse mode, any order). Half-precision inputs are computed
-    in float32 and cast back; integer inputs are accepted by the nearest methods and keep their dtype.
+    in float32 and cast back; integer inputs are accepted by the nearest methods and keep their
+    dtype.
 
     ``convention`` picks a library's complete set of conventions, so one keyword reproduces it:
 
@@ -965,7 +989,7 @@ def resize(
             "interpolate from."
         )
     if scales is not None:
-        out_size = tuple(math.floor(float(n) * s) for n, s in zip(in_size, scales))
+        out_size = tuple(math.floor(float(n) * s) for n, s in zip(in_size, scales, strict=True))
         if any(v < 1 for v in out_size):
             raise ValueError(
                 f"{_FN}: `scale`={scale!r} gives an output size {out_size} for input size "
@@ -982,7 +1006,7 @@ def resize(
     if recompute_scale is None:
         recompute_scale = convention not in ("pytorch", "opencv")
     kinds = [recipe.kind] * rank
-    if recipe.kind == "cv_area" and any(o > n for n, o in zip(in_size, out_size)):
+    if recipe.kind == "cv_area" and any(o > n for n, o in zip(in_size, out_size, strict=True)):
         kinds = ["cv_area_up"] * rank
     plan = []
     for i in range(rank):
