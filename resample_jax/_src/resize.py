@@ -517,9 +517,11 @@ def _axis_plan(a: _Axis) -> _Identity | _Periodic | _Gather:
         if pad == "zeros" and _clamp_equivalent(t, n):
             pad = "edge"
         if pad == "edge" and t.norm is not None:
-            # With edge padding every row sums all its taps, so the normalisation is periodic:
+            # With edge padding every row normalises by the sum of all its taps, which is periodic:
             # fold it into the phase weights and skip the extra pass over the output.
-            w_phase, norm = w_phase * t.norm[:q, None], None
+            total = w_phase.sum(axis=1, keepdims=True)
+            safe = np.abs(total) > _TINY_WEIGHT_SUM
+            w_phase, norm = np.where(safe, w_phase / np.where(safe, total, 1.0), 0.0), None
         if norm is not None and np.allclose(norm, 1.0, rtol=0, atol=1e-13):
             norm = None
         return _Periodic(
