@@ -160,9 +160,15 @@ def _seg_evaluator(ev: data.SegEval, size: int, num_classes: int):
     x0, y0 = _crops(ev.images, origin, size), _crops(ev.labels, origin, size)
     xa, xb = _crops(ev.images, ev.offsets[:, 0], size), _crops(ev.images, ev.offsets[:, 1], size)
 
+    # mIoU of predicting background everywhere: a net at this level has learnt nothing.
+    all_background = metrics.segmentation_scores(
+        metrics.confusion_matrix(np.zeros_like(y0), y0, num_classes)
+    )["miou"]
+
     def evaluate(predict: Predict) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         p0 = np.argmax(predict(x0), axis=-1)
         scores = metrics.segmentation_scores(metrics.confusion_matrix(p0, y0, num_classes))
+        scores["miou_all_background"] = all_background
         pa, pb = np.argmax(predict(xa), axis=-1), np.argmax(predict(xb), axis=-1)
         scores["shift_consistency"] = metrics.shift_consistency(pa, pb, ev.offsets)
         k = SEG_FIGURE_IMAGES

@@ -1,51 +1,19 @@
 """resample_jax: every way CNNs downsample and upsample, as pure JAX functions.
 
-Arrays are channels-last, ``(*batch, *spatial, C)``, with any number of leading batch axes; the spatial
-rank (1, 2 or 3) is given by the length of the size / window / factor argument (an int means 2-D).
-Every function works under ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
+Arrays are channels-last, ``(*batch, *spatial, C)``, with any number of leading batch axes; the
+spatial rank (1, 2 or 3) is given by the length of the size / window / factor argument (an int
+means 2-D). Every function works under ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
+
+The Flax layer is imported explicitly, so that the pure functions do not pay for Flax:
+``from resample_jax import nnx, linen, methods, models, initializers``.
 """
 
-# Each family re-exports its public names in its own block below.
-
-# --- interpolation: resize ---
-from resample_jax._src.kernels import Kernel
-from resample_jax._src.resize import RESIZE_METHODS, ResizeMethodInfo, resize
-# --- interpolation: grid sampling ---
-from resample_jax._src.grid_sample import affine_grid, grid_sample
-# --- pooling ---
 from resample_jax._src.adaptive import (
     adaptive_avg_pool,
     adaptive_max_pool,
     global_avg_pool,
     global_max_pool,
 )
-from resample_jax._src.pooling import (
-    avg_pool,
-    lp_pool,
-    max_pool,
-    max_pool_with_indices,
-    min_pool,
-)
-from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
-# --- unpooling, shuffling, wavelets, pyramids ---
-from resample_jax._src.pyramids import (
-    gaussian_pyramid,
-    laplacian_pyramid,
-    pyr_down,
-    pyr_up,
-    reconstruct_laplacian,
-)
-from resample_jax._src.shuffle import (
-    bed_of_nails,
-    depth_to_space,
-    pixel_shuffle,
-    pixel_unshuffle,
-    space_to_depth,
-)
-from resample_jax._src.unpooling import max_unpool
-from resample_jax._src.wavelets import haar_downsample, haar_upsample
-
-# --- convolutional resamplers, blur pooling, CARAFE, fusion ---
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
 from resample_jax._src.conv import (
@@ -56,15 +24,46 @@ from resample_jax._src.conv import (
     subpixel_conv,
 )
 from resample_jax._src.fusion import fuse, match_size
+from resample_jax._src.grid_sample import affine_grid, grid_sample
+from resample_jax._src.kernels import Kernel
+from resample_jax._src.pooling import (
+    avg_pool,
+    lp_pool,
+    max_pool,
+    max_pool_with_indices,
+    min_pool,
+)
+from resample_jax._src.pyramids import (
+    gaussian_pyramid,
+    laplacian_pyramid,
+    pyr_down,
+    pyr_up,
+    reconstruct_laplacian,
+)
+from resample_jax._src.resize import RESIZE_METHODS, ResizeMethodInfo, resize
+from resample_jax._src.shuffle import (
+    bed_of_nails,
+    depth_to_space,
+    pixel_shuffle,
+    pixel_unshuffle,
+    space_to_depth,
+)
+from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
+from resample_jax._src.unpooling import max_unpool
+from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
+    # interpolation
     "Kernel",
     "RESIZE_METHODS",
     "ResizeMethodInfo",
     "resize",
-    "__version__",
+    "affine_grid",
+    "grid_sample",
+    # pooling
     "adaptive_avg_pool",
     "adaptive_max_pool",
     "avg_pool",
@@ -77,6 +76,7 @@ __all__ = [
     "min_pool",
     "soft_pool",
     "stochastic_pool",
+    # unpooling, shuffling, wavelets, pyramids
     "bed_of_nails",
     "depth_to_space",
     "gaussian_pyramid",
@@ -90,8 +90,7 @@ __all__ = [
     "pyr_up",
     "reconstruct_laplacian",
     "space_to_depth",
-    "affine_grid",
-    "grid_sample",
+    # convolutional resamplers, blur pooling, CARAFE, fusion
     "blur_pool",
     "carafe",
     "conv_transpose",
@@ -103,7 +102,3 @@ __all__ = [
     "strided_conv",
     "subpixel_conv",
 ]
-
-# Submodules of the Flax layer, importable as attributes (``resample_jax.methods.make_upsampler``);
-# ``resample_jax.nnx``, ``resample_jax.linen`` and ``resample_jax.models`` stay explicit imports.
-from resample_jax import initializers, methods  # noqa: E402, F401  (after the pure functions they use)

@@ -68,7 +68,7 @@ def check_grads_f64(fn: Callable, args: tuple, order: int = 2, modes=("fwd", "re
 
 
 def assert_adjoint(fn: Callable, x, rng: np.random.Generator):
-    """<fn(x), y> == <x, vjp(fn)(y)> for a random cotangent y: the VJP is the true adjoint (in f64)."""
+    """<fn(x), y> == <x, vjp(fn)(y)> for a random cotangent y: the VJP is the adjoint (in f64)."""
     with jax.enable_x64(True):
         x = jnp.asarray(np.asarray(x, np.float64))
         out, vjp = jax.vjp(fn, x)

@@ -104,8 +104,19 @@ def test_seg_run_writes_results_with_seg_metrics(tmp_path):
     (record,) = json.loads((tmp_path / "results.json").read_text())
     assert RECORD_KEYS <= set(record)
     assert record["task"] == "seg-shapes" and record["method"] == "unet:max_pool+bilinear"
-    assert set(record["metrics"]) == {"miou", "pixel_acc", "shift_consistency"}
+    assert set(record["metrics"]) == {
+        "miou",
+        "pixel_acc",
+        "shift_consistency",
+        "miou_all_background",
+    }
     assert all(0 <= v <= 1 for v in record["metrics"].values())
+    # Predicting background everywhere: IoU of background is its pixel fraction, 0 for every other
+    # class that occurs; classes absent from the labels are not averaged.
+    ev = data.seg_eval("shapes", TINY_SEG.num_eval, TINY_SEG.image_size, TINY_SEG.max_shift)
+    labels = ev.labels[:, : TINY_SEG.image_size, : TINY_SEG.image_size]
+    want = np.mean(labels == 0) / len(np.unique(labels))
+    np.testing.assert_allclose(record["metrics"]["miou_all_background"], want, rtol=1e-6)
     for name in ("report.md", "masks_seg-shapes.png", "curves_seg-shapes.png"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "Skip connections" in (tmp_path / "report.md").read_text()

@@ -9,9 +9,12 @@ Execution per axis, chosen from the tables:
   * identity: the axis is skipped;
   * periodic: when the tap pattern repeats every ``q`` outputs while advancing ``p`` inputs (every
     rational ratio with a small denominator: integer up- and down-factors, 2/3, 3/2, ...), each of
-    the ``q`` output phases is a fixed stencil of strided slices of the padded input, interleaved by
-    stack + reshape (a plain broadcast + reshape for nearest integer upsampling). Slices, pads and
-    reshapes differentiate into slices, pads and reshapes: no gather, no scatter;
+    the ``q`` output phases is a fixed stencil of strided slices of the input, interleaved by
+    stack + reshape (a plain broadcast + reshape for nearest integer upsampling). The few border
+    outputs whose taps leave the input are written out as explicit rows with the border rule folded
+    into their weights, so nothing is padded and XLA emits one loop fusion per axis. A custom JVP
+    makes reverse mode run the transposed table in the same form (strided slices of the
+    cotangent), instead of JAX's transpose of slices (one interior-padded array per tap);
   * gather: any other ratio gathers the taps. Its derivative is a custom JVP written so that
     reverse mode transposes it into a gather over a precomputed transposed tap table (for each input
     sample, the outputs and weights that touch it), so no scatter runs forward or backward.
@@ -435,6 +438,78 @@ class _Gather(NamedTuple):
     unit: bool  # all forward weights are 1 (nearest): skip the multiply
 
 
+class _Banded(NamedTuple):
+    """A per-axis linear map, every input index in range (borders resolved into the weights).
+
+    Outputs ``[start, start + q * periods)`` repeat every ``q`` outputs while advancing ``p``
+    inputs: phase ``r`` is ``sum_t w[r][t] * x[lo[r] + t + p * b]``, a few strided slices with no
+    pad. The rows before and after that interior (``head``, ``tail``) are written out as weighted
+    sums of single samples, so that neither the map nor its transpose pads or renormalises.
+    """
+
+    p: int
+    q: int
+    start: int
+    periods: int
+    lo: tuple[int, ...]
+    w: tuple[tuple[float, ...], ...]
+    head: tuple[tuple[tuple[int, float], ...], ...]
+    tail: tuple[tuple[tuple[int, float], ...], ...]
+
+
+class _PeriodicPair(NamedTuple):
+    fwd: _Banded
+    bwd: _Banded  # the transpose, run by reverse mode
+
+
+def _banded(idx: np.ndarray, w: np.ndarray, p: int, q: int) -> _Banded:
+    """Splits the rows of an in-range tap table into a periodic interior and explicit borders."""
+    rows = []
+    for o in range(idx.shape[0]):
+        acc: dict[int, float] = {}
+        for i, wt in zip(idx[o].tolist(), w[o].tolist(), strict=True):
+            if wt != 0.0:
+                acc[i] = acc.get(i, 0.0) + wt
+        if acc:
+            first, last = min(acc), max(acc)
+            rows.append((first, tuple(acc.get(i, 0.0) for i in range(first, last + 1))))
+        else:
+            rows.append((None, ()))
+    scale = max(float(np.abs(w).max()) if w.size else 0.0, 1.0)
+
+    def repeats(o: int) -> bool:
+        (a, wa), (b, wb) = rows[o - q], rows[o]
+        return (a is not None and b is not None and b == a + p and len(wa) == len(wb)
+                and np.allclose(wa, wb, rtol=0.0, atol=1e-12 * scale))
+
+    # The longest run of outputs that repeat the output one period earlier.
+    best, run_start = (0, 0), None
+    for o in range(q, len(rows) + 1):
+        if o < len(rows) and repeats(o):
+            run_start = o if run_start is None else run_start
+        elif run_start is not None:
+            best = max(best, (o - run_start, run_start), key=lambda v: v[0])
+            run_start = None
+    length, first_repeat = best
+    if length == 0:
+        start, periods = 0, 0
+    else:
+        start = first_repeat - q
+        periods = (length + q) // q
+    k = max((len(rows[start + r][1]) for r in range(q)), default=0) if periods else 0
+    lo = tuple(rows[start + r][0] for r in range(q)) if periods else ()
+    wt = tuple(rows[start + r][1] + (0.0,) * (k - len(rows[start + r][1])) for r in range(q)) \
+        if periods else ()
+
+    def explicit(sel: range) -> tuple[tuple[tuple[int, float], ...], ...]:
+        return tuple(
+            tuple((rows[o][0] + t, v) for t, v in enumerate(rows[o][1]) if v != 0.0) for o in sel
+        )
+
+    return _Banded(p, q, start, periods, lo, wt, explicit(range(start)),
+                   explicit(range(start + q * periods, len(rows))))
+
+
 def _gather_tables(t: _Taps, n: int) -> tuple[np.ndarray, np.ndarray]:
     m, k = t.w.shape
     j = t.lo[:, None] + np.arange(k)
@@ -500,7 +575,7 @@ def _find_period(a: _Axis, t: _Taps) -> tuple[int, int] | None:
 
 
 @functools.lru_cache(maxsize=512)
-def _axis_plan(a: _Axis) -> _Identity | _Periodic | _Gather:
+def _axis_plan(a: _Axis) -> _Identity | _Periodic | _PeriodicPair | _Gather:
     t = _taps(a)
     n, m = a.n_in, a.n_out
     idx, w = _gather_tables(t, n)
@@ -524,10 +599,14 @@ def _axis_plan(a: _Axis) -> _Identity | _Periodic | _Gather:
             w_phase, norm = np.where(safe, w_phase / np.where(safe, total, 1.0), 0.0), None
         if norm is not None and np.allclose(norm, 1.0, rtol=0, atol=1e-13):
             norm = None
-        return _Periodic(
+        plan = _Periodic(
             p, q, tuple(int(v) for v in t.lo[:q]),
             tuple(tuple(float(v) for v in row) for row in w_phase), norm, pad, m,
         )
+        if _is_repeat(plan):
+            return plan
+        idx_t, w_t = _transpose_tables(idx, w, n)
+        return _PeriodicPair(_banded(idx, w, p, q), _banded(idx_t, w_t, q, p))
     idx_t, w_t = _transpose_tables(idx, w, n)
     unit = bool(np.all(w == 1.0))
     return _Gather(idx.astype(np.int32), w, idx_t, w_t, unit)
@@ -539,57 +618,86 @@ def _bshape(ndim: int, axis: int, *sizes: int) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _pad_axis(x: jax.Array, axis: int, lo: int, hi: int, mode: str) -> jax.Array:
-    if lo == 0 and hi == 0:
-        return x
-    widths = [(0, 0)] * x.ndim
-    widths[axis] = (lo, hi)
-    if mode == "edge":
-        return jnp.pad(x, widths, mode="edge")
-    return jnp.pad(x, widths)
-
-
 def _apply_periodic(x: jax.Array, axis: int, plan: _Periodic) -> jax.Array:
-    p, q, m = plan.p, plan.q, plan.m
-    k = len(plan.w[0])
-    n = x.shape[axis]
-    periods = -(-m // q)
-    if p == 1 and k == 1 and all(v == 0 for v in plan.lo) and all(r[0] == 1.0 for r in plan.w):
-        # Nearest integer upsampling: repeat each sample q times.
-        y = jnp.broadcast_to(jnp.expand_dims(x, axis + 1), _bshape_full(x.shape, axis, q))
-        y = y.reshape((*x.shape[:axis], n * q, *x.shape[axis + 1 :]))
-        return lax.slice_in_dim(y, 0, m, axis=axis)
-    pad_lo = max(0, -min(plan.lo))
-    pad_hi = max(0, max(plan.lo) + p * (periods - 1) + k - n)
-    xp = _pad_axis(x, axis, pad_lo, pad_hi, "edge" if plan.pad == "edge" else "zeros")
-    slices: dict[int, jax.Array] = {}  # phases share most of their taps: slice each start once
-    phases = []
-    for r in range(q):
+    """Nearest integer upsampling (see :func:`_is_repeat`): repeat each sample q times."""
+    n, q = x.shape[axis], plan.q
+    y = jnp.broadcast_to(jnp.expand_dims(x, axis + 1), _bshape_full(x.shape, axis, q))
+    y = y.reshape((*x.shape[:axis], n * q, *x.shape[axis + 1 :]))
+    return lax.slice_in_dim(y, 0, plan.m, axis=axis)
+
+
+def _is_repeat(plan: _Periodic) -> bool:
+    """Nearest integer upsampling: each sample repeated q times (a broadcast and a reshape)."""
+    return (plan.p == 1 and len(plan.w[0]) == 1 and all(v == 0 for v in plan.lo)
+            and all(r[0] == 1.0 for r in plan.w))
+
+
+def _weighted_rows(x: jax.Array, axis: int, rows) -> list[jax.Array]:
+    out = []
+    for row in rows:
         acc = None
-        for tap in range(k):
-            wt = plan.w[r][tap]
-            if wt == 0.0:
-                continue
-            start = plan.lo[r] + tap + pad_lo
-            if start not in slices:
-                slices[start] = lax.slice_in_dim(xp, start, start + p * (periods - 1) + 1, p, axis)
-            sl = slices[start]
+        for i, wt in row:
+            sl = lax.slice_in_dim(x, i, i + 1, axis=axis)
             term = sl if wt == 1.0 else sl * wt
             acc = term if acc is None else acc + term
         if acc is None:
-            shape = list(x.shape)
-            shape[axis] = periods
-            acc = jnp.zeros(shape, x.dtype)
-        phases.append(acc)
-    if q == 1:
-        y = phases[0]
-    else:
-        y = jnp.stack(phases, axis=axis + 1)
-        y = y.reshape((*x.shape[:axis], periods * q, *x.shape[axis + 1 :]))
-        y = lax.slice_in_dim(y, 0, m, axis=axis)
-    if plan.norm is not None:
-        y = y * jnp.asarray(plan.norm, y.dtype).reshape(_bshape(y.ndim, axis, m))
-    return y
+            acc = jnp.zeros_like(lax.slice_in_dim(x, 0, 1, axis=axis))
+        out.append(acc)
+    return out
+
+
+def _apply_banded(x: jax.Array, axis: int, b: _Banded) -> jax.Array:
+    parts = _weighted_rows(x, axis, b.head)
+    if b.periods:
+        span = b.p * (b.periods - 1) + 1
+        slices: dict[int, jax.Array] = {}  # phases share most of their taps: slice each start once
+        phases = []
+        for r in range(b.q):
+            acc = None
+            for tap, wt in enumerate(b.w[r]):
+                if wt == 0.0:
+                    continue
+                first = b.lo[r] + tap
+                if first not in slices:
+                    slices[first] = lax.slice_in_dim(x, first, first + span, b.p, axis)
+                term = slices[first] if wt == 1.0 else slices[first] * wt
+                acc = term if acc is None else acc + term
+            if acc is None:
+                shape = list(x.shape)
+                shape[axis] = b.periods
+                acc = jnp.zeros(shape, x.dtype)
+            phases.append(acc)
+        if b.q == 1:
+            parts.append(phases[0])
+        else:
+            y = jnp.stack(phases, axis=axis + 1)
+            parts.append(y.reshape((*x.shape[:axis], b.periods * b.q, *x.shape[axis + 1 :])))
+    parts += _weighted_rows(x, axis, b.tail)
+    return parts[0] if len(parts) == 1 else lax.concatenate(parts, axis)
+
+
+def _apply_pair(x: jax.Array, axis: int, plan: _PeriodicPair) -> jax.Array:
+    """:func:`_apply_banded` with a derivative whose transpose is the banded transpose."""
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        return _apply_banded(x, axis, plan.fwd)
+    m = len(plan.fwd.head) + plan.fwd.q * plan.fwd.periods + len(plan.fwd.tail)
+    out_shape = (*x.shape[:axis], m, *x.shape[axis + 1 :])
+
+    @jax.custom_jvp
+    def resample(v):
+        return _apply_banded(v, axis, plan.fwd)
+
+    @resample.defjvp
+    def resample_jvp(primals, tangents):
+        (v,), (dv,) = primals, tangents
+        # The tangent map is written as the transpose of the banded transpose, so reverse mode
+        # (which transposes the tangent map) runs the banded transpose: slices, no pads.
+        adjoint_t = jax.linear_transpose(
+            lambda c: _apply_banded(c, axis, plan.bwd), jax.ShapeDtypeStruct(out_shape, dv.dtype)
+        )
+        return resample(v), adjoint_t(dv)[0]
+
+    return resample(x)
 
 
 def _bshape_full(shape: tuple[int, ...], axis: int, reps: int) -> tuple[int, ...]:
@@ -649,6 +757,8 @@ def _resize_core(x: jax.Array, *, plan: tuple[_Axis, ...], order: tuple[int, ...
             continue
         if isinstance(step, _Periodic):
             y = _apply_periodic(y, 1 + i, step)
+        elif isinstance(step, _PeriodicPair):
+            y = _apply_pair(y, 1 + i, step)
         else:
             y = _apply_gather(y, 1 + i, step)
     return y.astype(dtype) if floating else y

@@ -5,9 +5,9 @@ the errors below name the function, the argument, the value and what would be va
 return canonical Python values (tuples of ints, lower-case names) that the jitted cores take as
 static arguments.
 
-Layout contract: arrays are channels-last, ``(*batch, *spatial, C)``, with any number of leading batch
-axes (including none). The spatial rank (1, 2 or 3) is given by the length of the size / window /
-factor argument; a bare int means 2-D.
+Layout contract: arrays are channels-last, ``(*batch, *spatial, C)``, with any number of leading
+batch axes (including none). The spatial rank (1, 2 or 3) is given by the length of the size /
+window / factor argument; a bare int means 2-D.
 """
 
 from __future__ import annotations
@@ -34,11 +34,14 @@ def suggest(value: str, valid: Iterable[str]) -> str:
 def check_choice(fn: str, name: str, value: Any, valid: Sequence[str]) -> str:
     """Lower-cases a string option and checks it against ``valid``."""
     if not isinstance(value, str):
-        raise TypeError(f"{fn}: `{name}` must be a string, one of {list(valid)}; got {value!r}.")
+        raise TypeError(
+            f"{fn}: `{name}` must be a string, one of {list(valid)}; got {value!r}."
+        )
     key = value.lower()
     if key not in valid:
         raise ValueError(
-            f"{fn}: unknown {name} {value!r}; valid values are {sorted(valid)}.{suggest(key, valid)}"
+            f"{fn}: unknown {name} {value!r}; valid values are {sorted(valid)}."
+            f"{suggest(key, valid)}"
         )
     return key
 
@@ -48,7 +51,7 @@ def _is_int(v: Any) -> bool:
 
 
 def rank_of(fn: str, name: str, value: Any) -> int:
-    """Spatial rank implied by a size / window / factor argument: its length, or 2 for a bare int."""
+    """Spatial rank implied by a size / window / factor argument: its length, or 2 for a scalar."""
     if _is_int(value) or isinstance(value, numbers.Real) and not isinstance(value, bool):
         return DEFAULT_RANK
     if isinstance(value, (tuple, list)):
@@ -90,7 +93,9 @@ def int_tuple(
             raise TypeError(f"{fn}: every entry of `{name}` must be an int; got {value!r}.")
         values = tuple(int(v) for v in value)
     else:
-        raise TypeError(f"{fn}: `{name}` must be an int or a sequence of {rank} ints; got {value!r}.")
+        raise TypeError(
+            f"{fn}: `{name}` must be an int or a sequence of {rank} ints; got {value!r}."
+        )
     if minimum is not None and any(v < minimum for v in values):
         raise ValueError(f"{fn}: every entry of `{name}` must be >= {minimum}; got {value!r}.")
     return values
@@ -112,7 +117,9 @@ def float_tuple(
             raise TypeError(f"{fn}: every entry of `{name}` must be a real number; got {value!r}.")
         values = tuple(float(v) for v in value)
     else:
-        raise TypeError(f"{fn}: `{name}` must be a number or a sequence of {rank} numbers; got {value!r}.")
+        raise TypeError(
+            f"{fn}: `{name}` must be a number or a sequence of {rank} numbers; got {value!r}."
+        )
     if not all(np.isfinite(v) for v in values):
         raise ValueError(f"{fn}: `{name}` must be finite; got {value!r}.")
     if positive and any(v <= 0 for v in values):
