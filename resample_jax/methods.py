@@ -444,8 +444,7 @@ def _canonical(
     kernel_size: int | None,
 ) -> tuple[Method, tuple[int, ...], int | None]:
     method = get_method(name, direction)
-    if rank not in validation.SUPPORTED_RANKS:
-        raise ValueError(f"{fn}: `rank` must be 1, 2 or 3; got {rank!r}.")
+    rank = validation.check_rank(fn, rank)
     for arg, value in (("in_features", in_features), ("out_features", out_features)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{fn}: `{arg}` must be a positive int; got {value!r}.")

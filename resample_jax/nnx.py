@@ -641,9 +641,7 @@ class HaarDownsample(nnx.Module):
     """
 
     def __init__(self, *, rank: int = 2):
-        if rank not in validation.SUPPORTED_RANKS:
-            raise ValueError(f"HaarDownsample: `rank` must be 1, 2 or 3; got {rank!r}.")
-        self.rank = rank
+        self.rank = validation.check_rank("HaarDownsample", rank)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         return haar_downsample(x, rank=self.rank)
@@ -659,9 +657,7 @@ class HaarUpsample(nnx.Module):
     """
 
     def __init__(self, *, rank: int = 2):
-        if rank not in validation.SUPPORTED_RANKS:
-            raise ValueError(f"HaarUpsample: `rank` must be 1, 2 or 3; got {rank!r}.")
-        self.rank = rank
+        self.rank = validation.check_rank("HaarUpsample", rank)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         return haar_upsample(x, rank=self.rank)
@@ -679,9 +675,7 @@ class Fuse(nnx.Module):
     def __init__(self, mode: str = "concat", *, match: str = "crop_or_pad", rank: int = 2):
         self.mode = validation.check_choice("Fuse", "mode", mode, FUSE_MODES)
         self.match = validation.check_choice("Fuse", "match", match, MATCH_MODES)
-        if rank not in validation.SUPPORTED_RANKS:
-            raise ValueError(f"Fuse: `rank` must be 1, 2 or 3; got {rank!r}.")
-        self.rank = rank
+        self.rank = validation.check_rank("Fuse", rank)
 
     def __call__(self, skip: ArrayLike, x: ArrayLike) -> jax.Array:
         return fuse(skip, x, mode=self.mode, match=self.match, rank=self.rank)

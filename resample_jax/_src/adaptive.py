@@ -221,10 +221,7 @@ def adaptive_max_pool(
 
 
 def _global_rank(fn: str, x: Any, rank: Any, keepdims: Any) -> jax.Array:
-    if isinstance(rank, bool) or rank not in validation.SUPPORTED_RANKS:
-        raise ValueError(
-            f"{fn}: `rank` (the number of spatial axes) must be 1, 2 or 3; got {rank!r}."
-        )
+    rank = validation.check_rank(fn, rank)
     if not isinstance(keepdims, bool):
         raise TypeError(f"{fn}: `keepdims` must be a bool; got {keepdims!r}.")
     return validation.check_array(fn, x, rank)

@@ -33,8 +33,7 @@ def _target(fn: str, reference: Any, rank: int | None) -> tuple[tuple[int, ...],
         return size, len(size)
     if rank is None:
         rank = v.DEFAULT_RANK
-    if rank not in v.SUPPORTED_RANKS:
-        raise ValueError(f"{fn}: `rank` must be 1, 2 or 3; got {rank!r}.")
+    rank = v.check_rank(fn, rank)
     ref = v.check_array(fn, reference, rank, name="reference")
     return v.spatial_shape(ref, rank), rank
 
@@ -173,8 +172,7 @@ def fuse(
     fn = "fuse"
     mode = v.check_choice(fn, "mode", mode, FUSE_MODES)
     match = v.check_choice(fn, "match", match, MATCH_MODES)
-    if rank not in v.SUPPORTED_RANKS:
-        raise ValueError(f"{fn}: `rank` must be 1, 2 or 3; got {rank!r}.")
+    rank = v.check_rank(fn, rank)
     s = v.check_array(fn, skip, rank, name="skip")
     arr = v.check_array(fn, x, rank)
     if s.dtype != arr.dtype:

@@ -27,14 +27,6 @@ _EVEN = 2.0 * _TAPS[0::2]
 _ODD = 2.0 * _TAPS[1::2]
 
 
-def _rank(fn: str, rank) -> int:
-    if isinstance(rank, bool) or not isinstance(rank, int):
-        raise TypeError(f"{fn}: `rank` must be an int, 1, 2 or 3 (spatial axes); got {rank!r}.")
-    if rank not in validation.SUPPORTED_RANKS:
-        raise ValueError(f"{fn}: `rank` must be 1, 2 or 3 (spatial axes); got {rank!r}.")
-    return int(rank)
-
-
 def _levels(fn: str, levels) -> int:
     if isinstance(levels, bool) or not isinstance(levels, int):
         raise TypeError(f"{fn}: `levels` must be an int >= 0; got {levels!r}.")
@@ -144,7 +136,7 @@ def pyr_down(x: ArrayLike, *, rank: int = 2) -> jax.Array:
       ``cv2.pyrDown(x)`` (default border, default size).
     """
     fn = "pyr_down"
-    r = _rank(fn, rank)
+    r = validation.check_rank(fn, rank)
     arr = _floating_array(fn, x, r)
     flat, batch = validation.flatten_batch(arr, r)
     return validation.unflatten_batch(_pyr_down(flat, r), batch)
@@ -185,7 +177,7 @@ def pyr_up(x: ArrayLike, *, size=None, rank: int | None = None) -> jax.Array:
     """
     fn = "pyr_up"
     if rank is not None:
-        r = _rank(fn, rank)
+        r = validation.check_rank(fn, rank)
     elif size is not None:
         r = validation.rank_of(fn, "size", size)
     else:
@@ -233,7 +225,7 @@ def gaussian_pyramid(x: ArrayLike, levels: int, *, rank: int = 2) -> list[jax.Ar
     """
     fn = "gaussian_pyramid"
     n_levels = _levels(fn, levels)
-    r = _rank(fn, rank)
+    r = validation.check_rank(fn, rank)
     arr = _floating_array(fn, x, r)
     flat, batch = validation.flatten_batch(arr, r)
     return [validation.unflatten_batch(g, batch) for g in _gaussian(flat, n_levels, r)]
@@ -271,7 +263,7 @@ def laplacian_pyramid(x: ArrayLike, levels: int, *, rank: int = 2) -> list[jax.A
     """
     fn = "laplacian_pyramid"
     n_levels = _levels(fn, levels)
-    r = _rank(fn, rank)
+    r = validation.check_rank(fn, rank)
     arr = _floating_array(fn, x, r)
     flat, batch = validation.flatten_batch(arr, r)
     return [validation.unflatten_batch(b, batch) for b in _laplacian(flat, n_levels, r)]
@@ -308,7 +300,7 @@ def reconstruct_laplacian(pyramid: Sequence[ArrayLike], *, rank: int = 2) -> jax
       Burt & Adelson 1983.
     """
     fn = "reconstruct_laplacian"
-    r = _rank(fn, rank)
+    r = validation.check_rank(fn, rank)
     if isinstance(pyramid, (str, bytes)) or not isinstance(pyramid, Sequence) or not pyramid:
         raise ValueError(f"{fn}: `pyramid` must be a non-empty list of arrays; got {pyramid!r}.")
     levels = [_floating_array(fn, b, r, f"pyramid[{i}]") for i, b in enumerate(pyramid)]

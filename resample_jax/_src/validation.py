@@ -64,6 +64,15 @@ def rank_of(fn: str, name: str, value: Any) -> int:
     raise TypeError(f"{fn}: `{name}` must be an int or a tuple of 1 to 3 ints; got {value!r}.")
 
 
+def check_rank(fn: str, rank: Any) -> int:
+    """Checks an explicit ``rank=`` argument (number of spatial axes); returns it as an int."""
+    if isinstance(rank, bool) or not isinstance(rank, numbers.Integral):
+        raise TypeError(f"{fn}: `rank` must be an int, 1, 2 or 3 (spatial axes); got {rank!r}.")
+    if rank not in SUPPORTED_RANKS:
+        raise ValueError(f"{fn}: `rank` must be 1, 2 or 3 (spatial axes); got {rank!r}.")
+    return int(rank)
+
+
 def int_tuple(
     fn: str,
     name: str,

@@ -16,14 +16,6 @@ from jax.typing import ArrayLike
 from resample_jax._src import validation
 
 
-def _rank(fn: str, rank) -> int:
-    if isinstance(rank, bool) or not isinstance(rank, int):
-        raise TypeError(f"{fn}: `rank` must be an int, 1, 2 or 3 (spatial axes); got {rank!r}.")
-    if rank not in validation.SUPPORTED_RANKS:
-        raise ValueError(f"{fn}: `rank` must be 1, 2 or 3 (spatial axes); got {rank!r}.")
-    return int(rank)
-
-
 def _butterfly(x: jax.Array, axis: int) -> jax.Array:
     """Replaces the pair axis ``axis`` (a, b) with the unnormalised band axis (a + b, a - b)."""
     a = jax.lax.index_in_dim(x, 0, axis, keepdims=True)
@@ -104,7 +96,7 @@ def haar_downsample(x: ArrayLike, *, rank: int = 2) -> jax.Array:
       Tour of Signal Processing"; Xu et al., "Haar wavelet downsampling", Pattern Recognition 2023.
     """
     fn = "haar_downsample"
-    r = _rank(fn, rank)
+    r = validation.check_rank(fn, rank)
     arr = validation.check_array(fn, x, r)
     validation.check_floating(fn, arr)
     spatial = validation.spatial_shape(arr, r)
@@ -145,7 +137,7 @@ def haar_upsample(x: ArrayLike, *, rank: int = 2) -> jax.Array:
       Haar 1910; Mallat, "A Wavelet Tour of Signal Processing".
     """
     fn = "haar_upsample"
-    r = _rank(fn, rank)
+    r = validation.check_rank(fn, rank)
     arr = validation.check_array(fn, x, r)
     validation.check_floating(fn, arr)
     if arr.shape[-1] % 2**r:
