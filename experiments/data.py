@@ -39,6 +39,14 @@ PHOTOS: dict[str, Callable[[], np.ndarray]] = {
     "motorcycle": lambda: skimage.data.stereo_motorcycle()[0],
     "retina": skimage.data.retina,
     "colorwheel": skimage.data.colorwheel,
+    # Greyscale photographs (Y is computed from grey replicated to RGB).
+    "camera": skimage.data.camera,
+    "brick": skimage.data.brick,
+    "grass": skimage.data.grass,
+    "gravel": skimage.data.gravel,
+    "coins": skimage.data.coins,
+    "moon": skimage.data.moon,
+    "clock": skimage.data.clock,
 }
 
 SEG_DATASETS = ("shapes", "horse")

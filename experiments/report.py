@@ -142,6 +142,38 @@ def _all_background(by: dict, task: str) -> float | None:
     return None
 
 
+def paired_differences(a: list[dict], b: list[dict], metric: str) -> list[float]:
+    """``metric`` of ``a`` minus that of ``b`` for every seed both ran (same data and init seed)."""
+    by_seed = {r["seed"]: r["metrics"][metric] for r in b}
+    return [r["metrics"][metric] - by_seed[r["seed"]] for r in a if r["seed"] in by_seed]
+
+
+def sign_verdict(diffs: list[float]) -> str:
+    """Whether a claimed improvement (positive difference) holds, judged seed by seed.
+
+    One seed cannot separate an effect from seed-to-seed noise, so it is reported as such; with
+    several seeds a claim is "reproduced" only when every seed agrees, "NOT reproduced" when no seed
+    (or the mean) shows it, and "inconclusive" when seeds disagree.
+    """
+    if not diffs:
+        return "not measured"
+    if len(diffs) == 1:
+        sign = "reproduced" if diffs[0] > 0 else "NOT reproduced"
+        return f"{sign} on the one seed run (no spread to judge noise: use --seeds 0,1,2)"
+    improve = sum(d > 0 for d in diffs)
+    if improve == len(diffs):
+        return f"reproduced on all {len(diffs)} seeds"
+    if improve == 0 or np.mean(diffs) <= 0:
+        return f"NOT reproduced ({improve} of {len(diffs)} seeds improve)"
+    return f"inconclusive ({improve} of {len(diffs)} seeds improve)"
+
+
+def _diff_text(diffs: list[float]) -> str:
+    if len(diffs) > 1:
+        return f"Δ {np.mean(diffs):+.4f} ± {np.std(diffs, ddof=1):.4f} over {len(diffs)} seeds"
+    return f"Δ {diffs[0]:+.4f}, 1 seed" if diffs else "no common seed"
+
+
 def _seg_checks(records: list[dict], config) -> list[str]:
     lines: list[str] = []
     by = defaultdict(list)
@@ -150,34 +182,35 @@ def _seg_checks(records: list[dict], config) -> list[str]:
             by[(r["task"], r["arch"], r["down"], r["up"])].append(r)
 
     def mean_of(key, metric):
-        rs = by.get(key)
-        return (float(np.mean([r["metrics"][metric] for r in rs])), len(rs)) if rs else None
+        return float(np.mean([r["metrics"][metric] for r in by[key]]))
+
+    def learnt(key, floor):
+        return floor is None or mean_of(key, "miou") > floor + LEARNT_MIOU_MARGIN
 
     tasks = sorted({k[0] for k in by})
     d, u = config.down, config.up
     lines.append(
         "**1. Skip connections beat a single coarse upsampling** (mIoU, default "
-        f"down={d}, up={u}; FCN-32s is the single x32 upsampling):"
+        f"down={d}, up={u}; FCN-32s is the single x32 upsampling; differences paired by seed):"
     )
     for task in tasks:
-        coarse = mean_of((task, "fcn32s", d, u), "miou")
-        skips = {a: mean_of((task, a, d, u), "miou") for a in ("unet", "fcn16s", "fcn8s")}
-        skips = {a: v for a, v in skips.items() if v}
-        if "segnet" in {k[1] for k in by if k[0] == task}:
-            skips["segnet"] = mean_of((task, "segnet", "max_pool", "max_unpool"), "miou")
-        if not coarse or not skips:
+        coarse_key = (task, "fcn32s", d, u)
+        skip_keys = {a: (task, a, d, u) for a in ("unet", "fcn16s", "fcn8s")}
+        skip_keys["segnet"] = (task, "segnet", "max_pool", "max_unpool")
+        skip_keys = {a: k for a, k in skip_keys.items() if k in by}
+        if coarse_key not in by or not skip_keys:
             lines.append(
                 f"- {task}: not measured (needs fcn32s and a skip architecture in --archs)."
             )
             continue
-        best = max(skips, key=lambda a: skips[a][0])
-        diff = skips[best][0] - coarse[0]
         floor = _all_background(by, task)
-        if floor is not None and skips[best][0] <= floor + LEARNT_MIOU_MARGIN:
+        best = max(skip_keys, key=lambda a: mean_of(skip_keys[a], "miou"))
+        diffs = paired_differences(by[skip_keys[best]], by[coarse_key], "miou")
+        if not learnt(skip_keys[best], floor):
             verdict = "not meaningful: no net beats the all-background mIoU"
         else:
-            verdict = "reproduced" if diff > 0 else "NOT reproduced"
-        if floor is not None and coarse[0] <= floor + LEARNT_MIOU_MARGIN:
+            verdict = sign_verdict(diffs)
+        if not learnt(coarse_key, floor):
             verdict += (
                 "; fcn32s is at the all-background level (its stride-32 map is "
                 f"{max(config.image_size // 32, 1)} pixel(s) wide at --image-size "
@@ -185,8 +218,8 @@ def _seg_checks(records: list[dict], config) -> list[str]:
             )
         shown = f"; all-background mIoU {floor:.4f}" if floor is not None else ""
         lines.append(
-            f"- {task}: {best} {skips[best][0]:.4f} vs fcn32s {coarse[0]:.4f} "
-            f"(Δ {diff:+.4f}, {coarse[1]} seed(s){shown}): **{verdict}**."
+            f"- {task}: {best} {mean_of(skip_keys[best], 'miou'):.4f} vs fcn32s "
+            f"{mean_of(coarse_key, 'miou'):.4f} ({_diff_text(diffs)}{shown}): **{verdict}**."
         )
 
     lines.append("")
@@ -211,37 +244,32 @@ def _seg_checks(records: list[dict], config) -> list[str]:
     lines.append("")
     lines.append(
         "**3. Blur pooling improves shift consistency over max pooling** (fraction of "
-        "overlapping pixels with equal labels for two shifted crops):"
+        "overlapping pixels with equal labels for two shifted crops; differences paired by seed):"
     )
     measured = False
     for task in tasks:
+        floor = _all_background(by, task)
         for arch in sorted({k[1] for k in by if k[0] == task}):
-            base = mean_of((task, arch, "max_pool", u), "shift_consistency")
+            base_key = (task, arch, "max_pool", u)
             for blur in ("max_blur_pool", "blur_pool"):
-                other = mean_of((task, arch, blur, u), "shift_consistency")
-                if base and other:
-                    measured = True
-                    diff = other[0] - base[0]
-                    mi = (
-                        mean_of((task, arch, blur, u), "miou")[0]
-                        - mean_of((task, arch, "max_pool", u), "miou")[0]
-                    )
-                    floor = _all_background(by, task)
-                    learnt = (
-                        floor is None
-                        or min(mean_of((task, arch, m, u), "miou")[0] for m in (blur, "max_pool"))
-                        > floor + LEARNT_MIOU_MARGIN
-                    )
+                blur_key = (task, arch, blur, u)
+                if base_key not in by or blur_key not in by:
+                    continue
+                measured = True
+                diffs = paired_differences(by[blur_key], by[base_key], "shift_consistency")
+                miou = paired_differences(by[blur_key], by[base_key], "miou")
+                if learnt(base_key, floor) and learnt(blur_key, floor):
+                    verdict = sign_verdict(diffs)
+                else:
                     verdict = (
-                        ("reproduced" if diff > 0 else "NOT reproduced")
-                        if learnt
-                        else "not meaningful: a net is at the all-background mIoU, whose "
+                        "not meaningful: a net is at the all-background mIoU, whose "
                         "constant prediction is trivially shift consistent"
                     )
-                    lines.append(
-                        f"- {task} {arch}: {blur} {other[0]:.4f} vs max_pool {base[0]:.4f} "
-                        f"(Δ {diff:+.4f}; mIoU Δ {mi:+.4f}; {base[1]} seed(s)): **{verdict}**."
-                    )
+                lines.append(
+                    f"- {task} {arch}: {blur} {mean_of(blur_key, 'shift_consistency'):.4f} vs "
+                    f"max_pool {mean_of(base_key, 'shift_consistency'):.4f} ({_diff_text(diffs)}; "
+                    f"mIoU Δ {np.mean(miou):+.4f}): **{verdict}**."
+                )
     if not measured:
         lines.append("- not measured (needs max_pool and max_blur_pool or blur_pool in --methods).")
     return lines

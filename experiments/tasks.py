@@ -49,6 +49,13 @@ def _mse(model: nnx.Module, x: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.mean(jnp.square(model(x) - y))
 
 
+def _l1(model: nnx.Module, x: jax.Array, y: jax.Array) -> jax.Array:
+    return jnp.mean(jnp.abs(model(x) - y))
+
+
+SR_LOSSES = {"mse": _mse, "l1": _l1}
+
+
 def _cross_entropy(model: nnx.Module, x: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(model(x), y))
 
@@ -111,7 +118,7 @@ def sr_runs(config: SRConfig) -> list[RunSpec]:
                     batch=lambda step, s=seed: data.sr_batch(
                         d, s, step, config.batch_size, config.patch_size
                     ),
-                    loss=_mse,
+                    loss=SR_LOSSES[config.loss],
                     evaluate=evaluate,
                 )
             )

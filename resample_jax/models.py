@@ -209,7 +209,9 @@ class SRNet(nnx.Module):
       22,624 weights at scale 3.
 
     ``upsampler`` names any :func:`resample_jax.methods.upsampler_names` method for the upsampling
-    stage (built with ``make_upsampler``, kernel 9 / 3 for FSRCNN / ESPCN); a fixed method in
+    stage (built with ``make_upsampler``; ESPCN uses 3x3 windows; FSRCNN gives ``conv_transpose``
+    the paper's 9x9 window, ``pixel_shuffle`` the sub-pixel window with the same weights and field
+    of view, ``ceil(9 / scale)``, and every other method 3x3); a fixed method in
     FSRCNN / ESPCN is preceded by a 1x1 projection to ``channels``. ``residual=True`` adds a fixed
     bicubic upsampling of the input to the output, so the net learns the residual over bicubic
     (what makes short-run comparisons between upsamplers fair).
@@ -271,7 +273,10 @@ class SRNet(nnx.Module):
             layers += [_conv(s, d, 1, 2, rngs)]
             self.body = nnx.List(layers)
             self.activations = nnx.List([nnx.PReLU(0.25) for _ in layers])
-            self.upsampler = methods.make_upsampler(name, d, c, scale, kernel_size=9, rngs=rngs)
+            # A k x k transposed conv with stride s is a ceil(k / s)-wide sub-pixel conv (Shi et
+            # al. 2016, sec. 2.2); a 9x9 sub-pixel window would cost (9 / 3)^2 = 9x the weights.
+            k = {"conv_transpose": 9, "pixel_shuffle": -(-9 // scale)}.get(name, 3)
+            self.upsampler = methods.make_upsampler(name, d, c, scale, kernel_size=k, rngs=rngs)
         else:
             self.body = nnx.List([_conv(c, 64, 5, 2, rngs), _conv(64, 32, 3, 2, rngs)])
             self.activations = nnx.List([_Tanh(), _Tanh()])

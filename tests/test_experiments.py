@@ -16,10 +16,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import skimage.color
+import skimage.data
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from experiments import __main__ as cli
-from experiments import configs, data, metrics, train
+from experiments import configs, data, metrics, report, train
 from experiments.models import BASELINE, ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -248,6 +249,20 @@ def test_segmentation_metrics_hand_computed():
     np.testing.assert_allclose(got, 2 / 3)
 
 
+def test_seg_claims_are_judged_seed_by_seed():
+    def rec(seed, value):
+        return {"seed": seed, "metrics": {"m": value}}
+
+    a = [rec(0, 0.5), rec(1, 0.7), rec(2, 0.9)]
+    b = [rec(2, 0.8), rec(0, 0.6), rec(3, 0.0)]  # seed 3 has no partner; order does not matter
+    np.testing.assert_allclose(report.paired_differences(a, b, "m"), [-0.1, 0.1])
+    assert report.sign_verdict([0.1, 0.2, 0.01]) == "reproduced on all 3 seeds"
+    assert report.sign_verdict([-0.1, 0.05]).startswith("NOT reproduced (1 of 2")
+    assert report.sign_verdict([0.3, -0.1]).startswith("inconclusive (1 of 2")
+    assert report.sign_verdict([0.002]).startswith("reproduced on the one seed run (no spread")
+    assert report.sign_verdict([]) == "not measured"
+
+
 def test_checkerboard_score_zero_for_constant_and_positive_for_period_two():
     np.testing.assert_allclose(metrics.checkerboard_score(np.full((8, 8, 2), 3.0), 2), 0.0)
     pattern = np.tile(np.array([[1.0, 0.0], [0.0, 0.0]]), (4, 4))[..., None]
@@ -265,6 +280,7 @@ def test_checkerboard_score_zero_for_constant_and_positive_for_period_two():
         ),
         ({"methods": ("haar",)}, r"'haar' cannot upsample by --scale 3"),
         ({"arch": "vdsr"}, r"unknown --arch 'vdsr'"),
+        ({"loss": "l2"}, r"unknown --loss 'l2'; valid: \['mse', 'l1'\]"),
         ({"steps": 0}, r"--steps must be >= 1"),
     ],
 )
@@ -349,8 +365,12 @@ def test_bundled_photographs_load_without_network(monkeypatch):
 
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    for name in (*configs.TRAIN_PHOTOS, *configs.TEST_PHOTOS):
+    for name in (*configs.TRAIN_PHOTOS, *configs.TEST_PHOTOS, *configs.VALIDATION_PHOTOS):
         y = data.load_photo_y(name)
         assert y.ndim == 3 and y.shape[-1] == 1
         assert 16 / 255 - 1e-6 <= y.min() and y.max() <= 235 / 255 + 1e-6
+    # A grey photo has R = G = B = g, so Y = (16 + 219 g) / 255 (the BT.601 weights sum to 219).
+    grey = skimage.data.camera() / 255.0
+    np.testing.assert_allclose(data.load_photo_y("camera")[..., 0], (16 + 219 * grey) / 255, 1e-6)
+    assert not set(configs.TRAIN_PHOTOS) & {*configs.TEST_PHOTOS, *configs.VALIDATION_PHOTOS}
     assert data._horse_mask().any()

@@ -27,6 +27,14 @@ def test_sr_weight_counts_match_papers(arch, scale, expected):
     assert models.count_weights(net, include_bias=True) == expected + biases[arch]
 
 
+def test_fsrcnn_sub_pixel_stage_has_the_transposed_stage_weight_count():
+    # A 9x9 transposed conv with stride 3 is a 3x3 sub-pixel conv with 3*3 outputs per channel
+    # (Shi et al. 2016, sec. 2.2): 81*56 = 9*56*9 weights, so both nets count 12,464.
+    shuffle = models.SRNet("fsrcnn", 3, upsampler="pixel_shuffle", rngs=nnx.Rngs(0))
+    assert models.count_weights(shuffle) == 12464
+    assert shuffle.upsampler.op.kernel.value.shape[:2] == (3, 3)
+
+
 @pytest.mark.parametrize(
     "arch,upsampler",
     [
