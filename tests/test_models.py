@@ -32,7 +32,7 @@ def test_fsrcnn_sub_pixel_stage_has_the_transposed_stage_weight_count():
     # (Shi et al. 2016, sec. 2.2): 81*56 = 9*56*9 weights, so both nets count 12,464.
     shuffle = models.SRNet("fsrcnn", 3, upsampler="pixel_shuffle", rngs=nnx.Rngs(0))
     assert models.count_weights(shuffle) == 12464
-    assert shuffle.upsampler.op.kernel.value.shape[:2] == (3, 3)
+    assert shuffle.upsampler.op.kernel[...].shape[:2] == (3, 3)
 
 
 @pytest.mark.parametrize(
