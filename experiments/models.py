@@ -61,11 +61,6 @@ def resolve_sr_methods(config) -> list[str]:
             f"unknown --arch {config.arch!r}; valid: {list(SR_ARCHS)}."
             f"{_suggest(config.arch, SR_ARCHS)}"
         )
-    losses = ("mse", "l1")
-    if config.loss not in losses:
-        raise ConfigError(
-            f"unknown --loss {config.loss!r}; valid: {list(losses)}.{_suggest(config.loss, losses)}"
-        )
     if config.scale < 2:
         raise ConfigError(f"--scale must be an integer >= 2; got {config.scale}.")
     valid = method_table.upsampler_names()

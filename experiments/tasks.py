@@ -105,6 +105,11 @@ def sr_runs(config: SRConfig) -> list[RunSpec]:
             {"sr_crop": np.asarray(outputs[0][t : t + n, left : left + n])},
         )
 
+    if config.loss not in SR_LOSSES:
+        raise models.ConfigError(
+            f"unknown --loss {config.loss!r}; valid: {list(SR_LOSSES)}."
+            f"{models._suggest(config.loss, list(SR_LOSSES))}"
+        )
     runs = []
     for method in models.resolve_sr_methods(config):
         for seed in config.seeds:
