@@ -119,10 +119,33 @@ def load_sr(train: tuple[str, ...], test: tuple[str, ...], scale: int) -> SRData
     )
 
 
-def _dihedral(x: np.ndarray, k: int) -> np.ndarray:
-    """One of the 8 rotations / reflections of a ``[h, w, C]`` patch."""
+def dihedral(x: np.ndarray, k: int) -> np.ndarray:
+    """One of the 8 rotations / reflections of a ``[h, w, C]`` array: ``k % 4`` quarter turns, then
+    a left-right flip when ``k >= 4`` (``k`` in 0..7)."""
     x = np.rot90(x, k % 4, axes=(0, 1))
     return x[:, ::-1] if k >= 4 else x
+
+
+def undo_dihedral(x: np.ndarray, k: int) -> np.ndarray:
+    """The inverse of :func:`dihedral`: ``undo_dihedral(dihedral(x, k), k) == x``."""
+    x = x[:, ::-1] if k >= 4 else x
+    return np.rot90(x, -(k % 4), axes=(0, 1))
+
+
+def self_ensemble(predict: Callable[[np.ndarray], np.ndarray], lr: np.ndarray) -> np.ndarray:
+    """The x8 geometric self-ensemble of an SR net on one ``[h, w, C]`` image: the mean of
+    ``undo(net(transform(lr)))`` over the 8 rotations / reflections.
+
+    Timofte, Rothe & Van Gool, "Seven ways to improve example-based single image super
+    resolution", CVPR 2016 (sec. 3.1); EDSR+ in Lim et al., "Enhanced Deep Residual Networks for
+    Single Image Super-Resolution", CVPRW 2017. An equivariant upsampler (bicubic with half-pixel
+    centres) is unchanged by it.
+    """
+    outs = [
+        undo_dihedral(np.asarray(predict(np.ascontiguousarray(dihedral(lr, k))[None]))[0], k)
+        for k in range(8)
+    ]
+    return np.mean(outs, axis=0)
 
 
 def sr_batch(
@@ -143,8 +166,8 @@ def sr_batch(
         i = int(rng.integers(lr_img.shape[0] - patch_size + 1))
         j = int(rng.integers(lr_img.shape[1] - patch_size + 1))
         t = int(rng.integers(8))
-        lrs.append(_dihedral(lr_img[i : i + patch_size, j : j + patch_size], t))
-        hrs.append(_dihedral(hr_img[i * s : (i + patch_size) * s, j * s : (j + patch_size) * s], t))
+        lrs.append(dihedral(lr_img[i : i + patch_size, j : j + patch_size], t))
+        hrs.append(dihedral(hr_img[i * s : (i + patch_size) * s, j * s : (j + patch_size) * s], t))
     return np.stack(lrs).astype(np.float32), np.stack(hrs).astype(np.float32)
 
 

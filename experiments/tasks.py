@@ -97,8 +97,12 @@ def sr_runs(config: SRConfig) -> list[RunSpec]:
         per, outputs = {}, []
         for name, lr, hr in zip(d.test_names, d.test_lr, d.test_hr, strict=True):
             sr = predict(lr[None])[0]
-            outputs.append(sr)
             per[name] = metrics.sr_metrics(sr, hr, d.scale)
+            if config.self_ensemble:
+                single = {f"{k}_single": v for k, v in per[name].items()}
+                sr = data.self_ensemble(predict, lr)
+                per[name] = {**metrics.sr_metrics(sr, hr, d.scale), **single}
+            outputs.append(sr)
         t, left, n = SR_FIGURE_CROP
         return (
             {**_mean_metrics(per), "per_image": per},

@@ -3,6 +3,7 @@ resume after a kill with bitwise-equal parameters, data-parallel training on 4 h
 one device, a divergence stop, metric parity with scikit-image, rejection of bad input before
 training, and deterministic datasets."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ import skimage.data
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from experiments import __main__ as cli
-from experiments import configs, data, metrics, report, train
+from experiments import configs, data, metrics, report, tasks, train
 from experiments.models import BASELINE, ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -345,6 +346,80 @@ def test_datasets_are_deterministic_per_seed():
     a = data.seg_batch("shapes", 1, 5, 4, 16, 4)
     b = data.seg_batch("shapes", 1, 5, 4, 16, 4)
     np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_dihedral_transforms_are_the_eight_distinct_ones_and_undo_inverts_them():
+    x = np.arange(2 * 3 * 2, dtype=np.float32).reshape(2, 3, 2)  # non-square, two channels
+    seen = set()
+    for k in range(8):
+        y = data.dihedral(x, k)
+        np.testing.assert_array_equal(data.undo_dihedral(y, k), x)
+        seen.add((y.shape, y.tobytes()))
+    assert len(seen) == 8
+    # k = 1 is one counter-clockwise quarter turn, k = 4 a left-right flip.
+    np.testing.assert_array_equal(data.dihedral(x, 1)[..., 0], [[4, 10], [2, 8], [0, 6]])
+    np.testing.assert_array_equal(data.dihedral(x, 4)[..., 0], [[4, 2, 0], [10, 8, 6]])
+
+
+def test_self_ensemble_keeps_an_equivariant_upsampler_and_makes_any_net_equivariant():
+    lr = np.random.default_rng(0).uniform(size=(6, 9, 1)).astype(np.float32)
+    # Bicubic with half-pixel centres commutes with rotations and flips: the ensemble is a no-op.
+    bicubic = lambda b: data.bicubic_upscale(b, 3)  # noqa: E731
+    np.testing.assert_allclose(
+        data.self_ensemble(bicubic, lr), bicubic(lr[None])[0], rtol=0, atol=1e-6
+    )
+
+    # A net that is not equivariant (it weights HR columns by position): its ensemble is.
+    def skewed(b):
+        up = np.repeat(np.repeat(b, 3, axis=1), 3, axis=2)
+        return up * (1.0 + np.arange(up.shape[2]))[None, None, :, None]
+
+    # Through the runner's evaluation: bicubic "net" scores the bicubic baseline either way.
+    cfg = dataclasses.replace(TINY_SR, self_ensemble=True)
+    scores, _ = tasks.sr_runs(cfg)[0].evaluate(lambda b: data.bicubic_upscale(b, 3))
+    base, _ = tasks.sr_bicubic(cfg)
+    for key in ("psnr_y", "ssim_y"):
+        np.testing.assert_allclose(scores[key], base[key], rtol=1e-5)
+        np.testing.assert_allclose(scores[f"{key}_single"], base[key], rtol=1e-6)
+
+    ens = data.self_ensemble(skewed, lr)
+    for k in range(8):
+        np.testing.assert_allclose(
+            data.self_ensemble(skewed, data.dihedral(lr, k)),
+            data.dihedral(ens, k),
+            rtol=1e-6,
+        )
+    assert not np.allclose(ens, skewed(lr[None])[0])
+
+
+def test_sr_report_states_self_ensemble_and_single_pass_margins():
+    def rec(method, psnr, single=None):
+        m = {"psnr_y": psnr, "ssim_y": 0.9}
+        if single is not None:
+            m["psnr_y_single"] = single
+        return {
+            "task": "sr",
+            "method": method,
+            "seed": 0,
+            "metrics": m,
+            "baseline": {"psnr_y": 30.0, "ssim_y": 0.8},
+            "params": 10,
+            "steps": 100,
+            "steps_per_second": 5.0,
+        }
+
+    cfg = dataclasses.replace(TINY_SR, steps=100)
+    lines = report._sr_checks([rec(BASELINE, 30.0), rec("a", 31.05, 30.95)], cfg)
+    assert "**a**, +1.050 dB" in lines[0] and "a single pass scores +0.950 dB" in lines[0]
+    assert lines[2] == "- Margin >= 1.0 dB with self-ensemble: **yes** (+1.050 dB)."
+    table = report._table("sr", report.group([rec(BASELINE, 30.0), rec("a", 31.05, 30.95)]))
+    assert table[0].endswith(
+        "| Δ PSNR-Y vs bicubic (dB) | Δ single pass (dB) | seeds | params | steps | steps/s |"
+    )
+    assert "| 1.050 | 0.950 |" in table[2]
+    lines = report._sr_checks([rec(BASELINE, 30.0), rec("a", 30.95)], cfg)
+    assert "self-ensemble" not in lines[0]
+    assert lines[2] == "- Margin >= 1.0 dB: **no** (+0.950 dB)."
 
 
 def test_sr_patches_are_aligned_and_deterministic():
