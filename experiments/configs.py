@@ -117,7 +117,8 @@ LONG_RUN_NOTES = {
     "seg": "Last measured (3 seeds, about 15 minutes on 2 shared CPU cores): U-Net mIoU 0.461 "
     "(max_pool) and 0.473 (max_blur_pool), FCN-8s 0.406, FCN-32s 0.199 against 0.191 for "
     "all-background. Skips beat FCN-32s on all 3 seeds, trivially (FCN-32s sees a 1x1 map at "
-    "32 px); blur pooling's shift consistency 0.9636 vs 0.9594 is inconclusive (2 of 3 seeds); "
+    "32 px; at 64 px, in the README, FCN-32s learns and still loses on both seeds run); "
+    "blur pooling's shift consistency 0.9636 vs 0.9594 is inconclusive (2 of 3 seeds); "
     "max_blur_pool cannot run in the FCNs at 32 px (their deepest maps are 1x1).",
 }
 
