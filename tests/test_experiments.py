@@ -412,6 +412,10 @@ def test_sr_report_states_self_ensemble_and_single_pass_margins():
     lines = report._sr_checks([rec(BASELINE, 30.0), rec("a", 31.05, 30.95)], cfg)
     assert "**a**, +1.050 dB" in lines[0] and "a single pass scores +0.950 dB" in lines[0]
     assert lines[2] == "- Margin >= 1.0 dB with self-ensemble: **yes** (+1.050 dB)."
+    # A workdir that mixes runs with and without the ensemble: the best (plain) one is not
+    # labelled as ensembled.
+    lines = report._sr_checks([rec("a", 31.05, 30.95), rec("b", 31.2)], cfg)
+    assert "**b**, +1.200 dB" in lines[0] and "self-ensemble" not in "".join(lines)
     table = report._table("sr", report.group([rec(BASELINE, 30.0), rec("a", 31.05, 30.95)]))
     assert table[0].endswith(
         "| Δ PSNR-Y vs bicubic (dB) | Δ single pass (dB) | seeds | params | steps | steps/s |"
