@@ -48,6 +48,11 @@ def group(records: list[dict]) -> dict[tuple[str, str], list[dict]]:
     return out
 
 
+def _single_pass(record: dict) -> float:
+    m = record["metrics"]
+    return m.get("psnr_y_single", m["psnr_y"])
+
+
 def _table(task: str, groups: dict[tuple[str, str], list[dict]]) -> list[str]:
     fam = _family(task)
     cols = COLUMNS[fam]
@@ -66,10 +71,8 @@ def _table(task: str, groups: dict[tuple[str, str], list[dict]]) -> list[str]:
         cells = [method] + [_fmt([r["metrics"][c] for r in rs]) for c in cols]
         if fam == "sr":
             cells.append(_fmt([r["metrics"]["psnr_y"] - r["baseline"]["psnr_y"] for r in rs], 3))
-        if single:
-            m = rs[0]["metrics"]
-            key = "psnr_y_single" if "psnr_y_single" in m else "psnr_y"
-            cells.append(_fmt([r["metrics"][key] - r["baseline"]["psnr_y"] for r in rs], 3))
+        if single:  # records without single-pass scores (bicubic, plain runs) were single passes
+            cells.append(_fmt([_single_pass(r) - r["baseline"]["psnr_y"] for r in rs], 3))
         sps = [r["steps_per_second"] for r in rs if r["steps_per_second"]]
         cells += [
             str(len(rs)),
