@@ -7,10 +7,11 @@ parameters. Arrays are channels-last ``(*batch, *spatial, C)`` with any number o
 axes; the spatial rank is the length of the window / size / factor / kernel_size argument (an int
 means 2-D).
 
-Modules with parameters take ``rngs: nnx.Rngs`` as their last, keyword-only argument. Options are
-checked when the module is built, so a bad factor or channel count fails at construction rather than
-at the first call. :mod:`resample_jax.linen` has the same classes with the same arguments; parameter
-names (``kernel``, ``bias`` and the sub-module names) are shared so parameters copy across.
+Options are checked when the module is built, by the same option checks the pure function runs
+(they need no array), so a bad factor, window or method name fails at construction rather than at
+the first call. Modules with parameters take ``rngs: nnx.Rngs`` as their last, keyword-only
+argument. :mod:`resample_jax.linen` derives a Linen class from each module here, with the same
+arguments, checks, parameter tree and outputs.
 
 Example:
   >>> import jax.numpy as jnp
@@ -19,6 +20,9 @@ Example:
   >>> up = rnnx.SubPixelConv(3, 8, factor=2, rngs=nnx.Rngs(0))
   >>> up(jnp.ones((1, 5, 5, 3))).shape
   (1, 10, 10, 8)
+  >>> rnnx.MaxPool(2)(jnp.arange(16.0).reshape(4, 4, 1))[..., 0]
+  Array([[ 5.,  7.],
+         [13., 15.]], dtype=float32)
 """
 
 from __future__ import annotations
@@ -34,24 +38,11 @@ from flax import nnx
 from jax.typing import ArrayLike
 
 from resample_jax import initializers
-from resample_jax._src import validation
-from resample_jax._src.adaptive import adaptive_avg_pool, adaptive_max_pool
-from resample_jax._src.blur import blur_pool, max_blur_pool
+from resample_jax._src import adaptive, blur, conv, fusion, pooling, shuffle, unpooling, validation
 from resample_jax._src.carafe import carafe
-from resample_jax._src.conv import (
-    conv_transpose,
-    fractional_strided_conv,
-    resize_conv,
-    strided_conv,
-    subpixel_conv,
-)
-from resample_jax._src.fusion import FUSE_MODES, MATCH_MODES, fuse
 from resample_jax._src.grid_sample import grid_sample
-from resample_jax._src.pooling import avg_pool, lp_pool, max_pool, max_pool_with_indices
-from resample_jax._src.resize import resize
-from resample_jax._src.shuffle import bed_of_nails, pixel_shuffle, pixel_unshuffle
+from resample_jax._src.resize import resize, resize_options
 from resample_jax._src.stochastic import soft_pool
-from resample_jax._src.unpooling import max_unpool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
 Initializer = Callable[..., jax.Array]
@@ -79,16 +70,12 @@ __all__ = [
     "PixelShuffle",
     "PixelUnshuffle",
     "Resize",
-    "SoftPool",
     "ResizeConv",
+    "SoftPool",
     "StridedConv",
     "SubPixelConv",
     "Upsample",
 ]
-
-
-# --------------------------------------------------------------------------------------------------
-# Configuration helpers shared with resample_jax.linen.
 
 
 def _rank(*values: Any) -> int:
@@ -99,129 +86,49 @@ def _rank(*values: Any) -> int:
     return validation.DEFAULT_RANK
 
 
+def _tuple_or(value: Any) -> Any:
+    """Lists become tuples (static, hashable module fields); anything else is kept."""
+    if isinstance(value, list):
+        return tuple(_tuple_or(v) for v in value)
+    return value
+
+
 def _factors(fn: str, factor: Any, rank: int | None = None) -> tuple[int, ...]:
     rank = validation.rank_of(fn, "factor", factor) if rank is None else rank
     return validation.int_tuple(fn, "factor", factor, rank)
 
 
-def _probe(f: Callable[[jax.Array], Any], rank: int, channels: int = 1, size: int = 16) -> None:
-    """Traces ``f`` on an abstract ``(*(size,) * rank, channels)`` input, so the pure function's
-    own checks of the options (method names, conventions, filter sizes) run at construction."""
-    jax.eval_shape(f, jax.ShapeDtypeStruct((size,) * rank + (channels,), jnp.float32))
-
-
-def _crop_to_multiple(x: jax.Array, factor: tuple[int, ...]) -> jax.Array:
-    """Drops the trailing ``n % f`` samples of each spatial axis (as pooling with stride f does), so
-    a resize to ``n // f`` has scale exactly ``1 / f``."""
-    rank = len(factor)
-    spatial = validation.spatial_shape(x, rank)
-    index = tuple(slice(0, s - s % f) for s, f in zip(spatial, factor, strict=False))
-    return x[(..., *index, slice(None))]
-
-
-def _check_features(fn: str, name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{fn}: `{name}` must be a positive int; got {value!r}.")
-    return value
-
-
-def _check_groups(fn: str, in_features: int, out_features: int, groups: int) -> int:
-    _check_features(fn, "groups", groups)
-    if in_features % groups or out_features % groups:
-        raise ValueError(
-            f"{fn}: `groups` ({groups}) must divide in_features ({in_features}) and out_features "
-            f"({out_features})."
-        )
-    return groups
-
-
-def _check_in(fn: str, x: jax.Array, in_features: int) -> None:
-    if x.shape[-1] != in_features:
-        raise ValueError(
-            f"{fn}: expected {in_features} input channels (last axis); got shape {tuple(x.shape)}."
-        )
-
-
-def _cast(param: jax.Array, x: jax.Array) -> jax.Array:
-    # Parameters are stored in param_dtype; the computation runs in the input's floating dtype so
-    # the pure functions never see mixed dtypes (strict promotion).
-    if jnp.issubdtype(x.dtype, jnp.floating):
-        return param.astype(x.dtype)
-    return param
-
-
-def _bias(bias: nnx.Param | None, x: jax.Array) -> jax.Array | None:
-    return None if bias is None else _cast(bias[...], x)
-
-
-def _add_bias(y: jax.Array, bias: jax.Array | None) -> jax.Array:
-    if bias is None:
-        return y
-    return y + _cast(bias, y).reshape((1,) * (y.ndim - 1) + bias.shape)
-
-
-def _dense(x: jax.Array, kernel: jax.Array, bias: jax.Array | None) -> jax.Array:
-    """Per-pixel linear map ``(..., C_in) @ (C_in, C_out)`` (a 1x1 convolution)."""
-    return _add_bias(jnp.matmul(x, _cast(kernel, x), precision=jax.lax.Precision.HIGHEST), bias)
-
-
-def _dysample_grid(
-    offsets: jax.Array, spatial: tuple[int, ...], factors: tuple[int, ...], groups: int
-) -> jax.Array:
-    """Sampling grid of DySample from pixel-shuffled offsets.
-
-    ``offsets``: ``[*batch, *(spatial * factor), groups * rank]`` in input-pixel units, axis order
-    (D, H, W). Returns the grid ``[*batch, groups, *(spatial * factor), rank]`` in
-    ``grid_sample``'s normalised (x, y, z) order with ``align_corners=False``.
-    """
-    rank = len(spatial)
-    out_spatial = offsets.shape[offsets.ndim - 1 - rank : -1]
-    batch = offsets.shape[: offsets.ndim - 1 - rank]
-    off = offsets.reshape((*batch, *out_spatial, groups, rank))
-    off = jnp.moveaxis(off, -2, len(batch))
-    coords = []
-    for axis in range(rank):
-        # Half-pixel source position of each output sample in input pixel indices: DySample's
-        # "initial sampling position" (its init_pos plus the pixel-centre coordinates).
-        pos = (jnp.arange(out_spatial[axis], dtype=off.dtype) + 0.5) / factors[axis] - 0.5
-        shape = [1] * off.ndim
-        shape[len(batch) + 1 + axis] = out_spatial[axis]
-        pos = pos.reshape(shape[:-1])
-        p = off[..., axis] + pos
-        coords.append((2.0 * p + 1.0) / spatial[axis] - 1.0)
-    return jnp.stack(coords[::-1], axis=-1)
-
-
-def _grouped_grid_sample(x: jax.Array, grid: jax.Array, groups: int, rank: int) -> jax.Array:
-    """Samples channel group ``g`` of ``x`` at ``grid[..., g, ...]`` (border padding, bilinear)."""
-    batch = x.shape[: x.ndim - 1 - rank]
-    xg = x.reshape((*x.shape[:-1], groups, x.shape[-1] // groups))
-    xg = jnp.moveaxis(xg, -2, len(batch))
-    y = grid_sample(xg, grid, "linear", padding_mode="border", align_corners=False)
-    y = jnp.moveaxis(y, len(batch), -2)
-    return y.reshape((*y.shape[:-2], x.shape[-1]))
-
-
-def _carafe_kernels(logits: jax.Array, factors: tuple[int, ...]) -> jax.Array:
-    """Content-encoder output ``[*b, *spatial, prod(factor) * k^rank]`` -> softmax-normalised
-    reassembly kernels ``[*b, *(spatial * factor), k^rank]`` on the output grid."""
-    return jax.nn.softmax(pixel_shuffle(logits, factors), axis=-1)
-
-
 # --------------------------------------------------------------------------------------------------
-# Parameter-free modules.
+# Parameter-free modules: one generic base, thin subclasses.
 
 
-class Resize(nnx.Module):
-    """Resizes to a fixed ``size`` (or by ``scale``) with :func:`resample_jax.resize`.
+class _Op(nnx.Module):
+    """A pure function with its options fixed (and checked) at construction.
 
-    ``[*batch, *spatial, C] -> [*batch, *size, C]``; the arguments are those of ``resize``.
-
-    Example:
-      >>> import jax.numpy as jnp
-      >>> Resize((4, 6), "cubic")(jnp.ones((2, 3, 3))).shape
-      (4, 6, 3)
+    A subclass's ``__init__`` runs the function's option checks, then ``self._keep(locals())``
+    stores every argument as an attribute; ``__call__(*arrays)`` is ``_fn(*arrays, **options)``.
     """
+
+    _fn: Callable[..., Any]
+    _module_only: tuple[str, ...] = ()
+
+    def _keep(self, arguments: dict[str, Any]) -> None:
+        self._names = tuple(k for k in arguments if k not in ("self", "__class__"))
+        for k in self._names:
+            setattr(self, k, _tuple_or(arguments[k]))
+
+    def _options(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self._names if k not in self._module_only}
+
+    def __call__(self, *arrays: Any) -> Any:
+        return type(self)._fn(*map(_tuple_or, arrays), **self._options())
+
+
+class Resize(_Op):
+    """Resizes to a fixed ``size`` (or by ``scale``) with :func:`resample_jax.resize`, which
+    documents every option; ``[*batch, *spatial, C] -> [*batch, *size, C]``."""
+
+    _fn = staticmethod(resize)
 
     def __init__(
         self,
@@ -232,39 +139,22 @@ class Resize(nnx.Module):
         antialias: bool | None = None,
         align_corners: bool = False,
         convention: str = "jax",
+        coordinates: str | None = None,
+        nearest_mode: str | None = None,
+        border: str | None = None,
+        cubic_a: float | None = None,
+        recompute_scale: bool | None = None,
     ):
-        self.size = tuple(size) if isinstance(size, (list, tuple)) else size
-        self.method = method
-        self.scale = tuple(scale) if isinstance(scale, (list, tuple)) else scale
-        self.antialias = antialias
-        self.align_corners = align_corners
-        self.convention = convention
-        rank = _rank(self.size, self.scale)
-        _probe(self.__call__, rank)
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return resize(
-            x,
-            self.size,
-            self.method,
-            scale=self.scale,
-            antialias=self.antialias,
-            align_corners=self.align_corners,
-            convention=self.convention,
-        )
+        self._keep(locals())
+        resize_options(**self._options())
 
 
-class Upsample(nnx.Module):
+class Upsample(_Op):
     """Upsamples by an integer ``factor`` per axis with any ``resize`` method.
 
     ``[*batch, *spatial, C] -> [*batch, *(spatial * factor), C]``: ``resize`` to the size
-    ``spatial * factor``, so the output size is exact and the half-pixel convention of ``resize``
-    applies (``align_corners`` as in PyTorch).
-
-    Example:
-      >>> import jax.numpy as jnp
-      >>> Upsample(2, "nearest")(jnp.ones((1, 3, 3, 1))).shape
-      (1, 6, 6, 1)
+    ``spatial * factor`` without antialiasing, so the output size is exact and the conventions of
+    ``resize`` apply (``align_corners`` as in PyTorch).
     """
 
     def __init__(
@@ -275,27 +165,21 @@ class Upsample(nnx.Module):
         align_corners: bool = False,
         convention: str = "jax",
     ):
-        self.factor = _factors("Upsample", factor)
-        self.method = method
-        self.align_corners = align_corners
-        self.convention = convention
-        _probe(self.__call__, len(self.factor))
+        factor = _factors("Upsample", factor)
+        resize_options(
+            factor, method, antialias=False, align_corners=align_corners, convention=convention
+        )
+        self._keep(locals())
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         x = validation.check_array("Upsample", x, len(self.factor))
         spatial = validation.spatial_shape(x, len(self.factor))
-        size = tuple(s * f for s, f in zip(spatial, self.factor, strict=False))
-        return resize(
-            x,
-            size,
-            self.method,
-            antialias=False,
-            align_corners=self.align_corners,
-            convention=self.convention,
-        )
+        size = tuple(s * f for s, f in zip(spatial, self.factor, strict=True))
+        return resize(x, size, self.method, antialias=False, align_corners=self.align_corners,
+                      convention=self.convention)
 
 
-class Downsample(nnx.Module):
+class Downsample(_Op):
     """Downsamples by an integer ``factor`` per axis with an antialiased ``resize``.
 
     ``[*batch, *spatial, C] -> [*batch, *(spatial // factor), C]``. The trailing ``n % f`` samples
@@ -303,11 +187,6 @@ class Downsample(nnx.Module):
     the resize scale is exactly ``1 / f`` and ``"area"`` equals average pooling. ``antialias=True``
     widens the kernel by the factor (what jax.image / Pillow do); it has no effect for
     ``"nearest"``, which picks one pixel per block.
-
-    Example:
-      >>> import jax.numpy as jnp
-      >>> Downsample(2, "cubic")(jnp.ones((1, 7, 8, 1))).shape
-      (1, 3, 4, 1)
     """
 
     def __init__(
@@ -318,36 +197,31 @@ class Downsample(nnx.Module):
         antialias: bool = True,
         convention: str = "jax",
     ):
-        self.factor = _factors("Downsample", factor)
-        self.method = method
-        self.antialias = antialias
-        self.convention = convention
-        _probe(self.__call__, len(self.factor), size=16 * max(self.factor))
+        factor = _factors("Downsample", factor)
+        resize_options(
+            factor, method, antialias=antialias and method != "nearest", convention=convention
+        )
+        self._keep(locals())
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = _crop_to_multiple(
-            validation.check_array("Downsample", x, len(self.factor)), self.factor
-        )
-        spatial = validation.spatial_shape(x, len(self.factor))
-        return resize(
-            x,
-            tuple(s // f for s, f in zip(spatial, self.factor, strict=False)),
-            self.method,
-            antialias=self.antialias and self.method != "nearest",
-            convention=self.convention,
-        )
+        rank = len(self.factor)
+        x = validation.check_array("Downsample", x, rank)
+        spatial = validation.spatial_shape(x, rank)
+        # Pooling with stride f drops the trailing n % f samples; so does this, so "area" equals
+        # average pooling and the resize scale is exactly 1 / f.
+        x = x[(..., *(slice(0, s - s % f) for s, f in zip(spatial, self.factor, strict=True)),
+               slice(None))]
+        return resize(x, tuple(s // f for s, f in zip(spatial, self.factor, strict=True)),
+                      self.method, antialias=self.antialias and self.method != "nearest",
+                      convention=self.convention)
 
 
-class MaxPool(nnx.Module):
+class MaxPool(_Op):
     """Max pooling (:func:`resample_jax.max_pool`); ``return_indices=True`` also returns
     PyTorch-style flat indices (:func:`resample_jax.max_pool_with_indices`) for :class:`MaxUnpool`.
-
-    Example:
-      >>> import jax.numpy as jnp
-      >>> v, i = MaxPool(2, return_indices=True)(jnp.ones((1, 4, 4, 1)))
-      >>> v.shape, i.dtype
-      ((1, 2, 2, 1), dtype('int32'))
     """
+
+    _module_only = ("return_indices",)
 
     def __init__(
         self,
@@ -359,40 +233,19 @@ class MaxPool(nnx.Module):
         ceil_mode: bool = False,
         return_indices: bool = False,
     ):
-        self.window_shape = _tuple_or(window_shape)
-        self.strides = _tuple_or(strides)
-        self.padding = _tuple_or(padding)
-        self.dilation = _tuple_or(dilation)
-        self.ceil_mode = ceil_mode
-        self.return_indices = return_indices
+        pooling.pool_options("MaxPool", window_shape, strides, padding, dilation, ceil_mode)
+        validation.check_bool("MaxPool", "return_indices", return_indices)
+        self._keep(locals())
 
     def __call__(self, x: ArrayLike) -> jax.Array | tuple[jax.Array, jax.Array]:
-        fn = max_pool_with_indices if self.return_indices else max_pool
-        return fn(
-            x,
-            self.window_shape,
-            self.strides,
-            self.padding,
-            dilation=self.dilation,
-            ceil_mode=self.ceil_mode,
-        )
+        fn = pooling.max_pool_with_indices if self.return_indices else pooling.max_pool
+        return fn(x, **self._options())
 
 
-def _tuple_or(value: Any) -> Any:
-    """Lists become tuples (static, hashable module fields); anything else is kept."""
-    if isinstance(value, list):
-        return tuple(_tuple_or(v) for v in value)
-    return value
+class AvgPool(_Op):
+    """Average pooling with PyTorch's divisors (:func:`resample_jax.avg_pool`)."""
 
-
-class AvgPool(nnx.Module):
-    """Average pooling with PyTorch's divisors (:func:`resample_jax.avg_pool`).
-
-    Example:
-      >>> import jax.numpy as jnp
-      >>> AvgPool(2)(jnp.ones((1, 4, 4, 1))).shape
-      (1, 2, 2, 1)
-    """
+    _fn = staticmethod(pooling.avg_pool)
 
     def __init__(
         self,
@@ -405,35 +258,15 @@ class AvgPool(nnx.Module):
         count_include_pad: bool = True,
         divisor_override: int | None = None,
     ):
-        self.window_shape = _tuple_or(window_shape)
-        self.strides = _tuple_or(strides)
-        self.padding = _tuple_or(padding)
-        self.dilation = _tuple_or(dilation)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return avg_pool(
-            x,
-            self.window_shape,
-            self.strides,
-            self.padding,
-            dilation=self.dilation,
-            ceil_mode=self.ceil_mode,
-            count_include_pad=self.count_include_pad,
-            divisor_override=self.divisor_override,
-        )
+        pooling.pool_options("AvgPool", window_shape, strides, padding, dilation, ceil_mode)
+        pooling.avg_options("AvgPool", count_include_pad, divisor_override)
+        self._keep(locals())
 
 
-class LPPool(nnx.Module):
-    """Power-average pooling ``(sum x^p)^(1/p)`` (:func:`resample_jax.lp_pool`).
+class LPPool(_Op):
+    """Power-average pooling ``(sum x^p)^(1/p)`` (:func:`resample_jax.lp_pool`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> LPPool(2.0, 2)(jnp.ones((1, 4, 4, 1))).shape
-      (1, 2, 2, 1)
-    """
+    _fn = staticmethod(pooling.lp_pool)
 
     def __init__(
         self,
@@ -445,33 +278,15 @@ class LPPool(nnx.Module):
         dilation: int | Sequence[int] = 1,
         ceil_mode: bool = False,
     ):
-        self.p = p
-        self.window_shape = _tuple_or(window_shape)
-        self.strides = _tuple_or(strides)
-        self.padding = _tuple_or(padding)
-        self.dilation = _tuple_or(dilation)
-        self.ceil_mode = ceil_mode
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return lp_pool(
-            x,
-            self.p,
-            self.window_shape,
-            self.strides,
-            self.padding,
-            dilation=self.dilation,
-            ceil_mode=self.ceil_mode,
-        )
+        pooling.lp_power("LPPool", p)
+        pooling.pool_options("LPPool", window_shape, strides, padding, dilation, ceil_mode)
+        self._keep(locals())
 
 
-class SoftPool(nnx.Module):
-    """SoftPool: softmax-weighted mean of each window (:func:`resample_jax.soft_pool`).
+class SoftPool(_Op):
+    """SoftPool: softmax-weighted mean of each window (:func:`resample_jax.soft_pool`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> SoftPool(2)(jnp.ones((1, 4, 4, 1))).shape
-      (1, 2, 2, 1)
-    """
+    _fn = staticmethod(soft_pool)
 
     def __init__(
         self,
@@ -481,77 +296,51 @@ class SoftPool(nnx.Module):
         *,
         dilation: int | Sequence[int] = 1,
     ):
-        self.window_shape = _tuple_or(window_shape)
-        self.strides = _tuple_or(strides)
-        self.padding = _tuple_or(padding)
-        self.dilation = _tuple_or(dilation)
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return soft_pool(x, self.window_shape, self.strides, self.padding, dilation=self.dilation)
+        pooling.pool_options("SoftPool", window_shape, strides, padding, dilation, False)
+        self._keep(locals())
 
 
-class AdaptiveAvgPool(nnx.Module):
-    """Adaptive average pooling to ``output_size`` (:func:`resample_jax.adaptive_avg_pool`).
+class AdaptiveAvgPool(_Op):
+    """Adaptive average pooling to ``output_size`` (:func:`resample_jax.adaptive_avg_pool`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> AdaptiveAvgPool((1, 1))(jnp.ones((2, 5, 7, 3))).shape
-      (2, 1, 1, 3)
-    """
+    _fn = staticmethod(adaptive.adaptive_avg_pool)
 
-    def __init__(self, output_size: int | Sequence[int]):
-        self.output_size = _tuple_or(output_size)
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return adaptive_avg_pool(x, self.output_size)
+    def __init__(self, output_size: int | Sequence[int | None]):
+        adaptive.check_output_size("AdaptiveAvgPool", output_size)
+        self._keep(locals())
 
 
-class AdaptiveMaxPool(nnx.Module):
-    """Adaptive max pooling to ``output_size`` (:func:`resample_jax.adaptive_max_pool`).
+class AdaptiveMaxPool(_Op):
+    """Adaptive max pooling to ``output_size`` (:func:`resample_jax.adaptive_max_pool`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> AdaptiveMaxPool(2)(jnp.ones((5, 7, 3))).shape
-      (2, 2, 3)
-    """
+    _fn = staticmethod(adaptive.adaptive_max_pool)
 
-    def __init__(self, output_size: int | Sequence[int], *, return_indices: bool = False):
-        self.output_size = _tuple_or(output_size)
-        self.return_indices = return_indices
-
-    def __call__(self, x: ArrayLike) -> jax.Array | tuple[jax.Array, jax.Array]:
-        return adaptive_max_pool(x, self.output_size, return_indices=self.return_indices)
+    def __init__(self, output_size: int | Sequence[int | None], *, return_indices: bool = False):
+        adaptive.check_output_size("AdaptiveMaxPool", output_size)
+        validation.check_bool("AdaptiveMaxPool", "return_indices", return_indices)
+        self._keep(locals())
 
 
-class BlurPool(nnx.Module):
-    """Anti-aliased downsampling: binomial blur, then subsample (:func:`resample_jax.blur_pool`).
+class BlurPool(_Op):
+    """Anti-aliased downsampling: binomial blur, then subsample (:func:`resample_jax.blur_pool`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> BlurPool(2)(jnp.ones((1, 8, 8, 2))).shape
-      (1, 4, 4, 2)
-    """
+    _fn = staticmethod(blur.blur_pool)
 
     def __init__(
-        self, factor: int | Sequence[int] = 2, *, filter_size: int = 3, padding: str = "reflect"
+        self,
+        factor: int | Sequence[int] = 2,
+        *,
+        filter_size: int | Sequence[int] = 3,
+        padding: str = "reflect",
     ):
-        self.factor = _factors("BlurPool", factor)
-        self.filter_size = _tuple_or(filter_size)
-        self.padding = padding
-        _probe(self.__call__, len(self.factor))
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return blur_pool(x, self.factor, filter_size=self.filter_size, padding=self.padding)
+        blur.blur_options("BlurPool", factor, filter_size, padding)
+        self._keep(locals())
 
 
-class MaxBlurPool(nnx.Module):
-    """Dense max (stride 1), then blur pooling (:func:`resample_jax.max_blur_pool`).
+class MaxBlurPool(_Op):
+    """Dense max (stride 1), then blur pooling (:func:`resample_jax.max_blur_pool`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> MaxBlurPool(2)(jnp.ones((1, 8, 8, 2))).shape
-      (1, 4, 4, 2)
-    """
+    _fn = staticmethod(blur.max_blur_pool)
 
     def __init__(
         self,
@@ -561,127 +350,72 @@ class MaxBlurPool(nnx.Module):
         window_shape: int | Sequence[int] = 2,
         padding: str = "reflect",
     ):
-        self.factor = _factors("MaxBlurPool", factor)
-        self.filter_size = _tuple_or(filter_size)
-        self.window_shape = _tuple_or(window_shape)
-        self.padding = padding
-        _probe(self.__call__, len(self.factor))
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return max_blur_pool(
-            x,
-            self.factor,
-            filter_size=self.filter_size,
-            window_shape=self.window_shape,
-            padding=self.padding,
-        )
+        blur.blur_options("MaxBlurPool", factor, filter_size, padding, window_shape)
+        self._keep(locals())
 
 
-class PixelShuffle(nnx.Module):
-    """Depth to space (:func:`resample_jax.pixel_shuffle`).
+class PixelShuffle(_Op):
+    """Depth to space (:func:`resample_jax.pixel_shuffle`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> PixelShuffle(2)(jnp.ones((1, 3, 3, 8))).shape
-      (1, 6, 6, 2)
-    """
+    _fn = staticmethod(shuffle.pixel_shuffle)
 
     def __init__(self, factor: int | Sequence[int] = 2, *, convention: str = "jax"):
-        self.factor = _factors("PixelShuffle", factor)
-        self.convention = convention
-        _probe(self.__call__, len(self.factor), channels=math.prod(self.factor))
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return pixel_shuffle(x, self.factor, convention=self.convention)
+        shuffle.shuffle_options("PixelShuffle", factor, convention)
+        self._keep(locals())
 
 
-class PixelUnshuffle(nnx.Module):
-    """Space to depth (:func:`resample_jax.pixel_unshuffle`).
+class PixelUnshuffle(_Op):
+    """Space to depth (:func:`resample_jax.pixel_unshuffle`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> PixelUnshuffle(2)(jnp.ones((1, 6, 6, 2))).shape
-      (1, 3, 3, 8)
-    """
+    _fn = staticmethod(shuffle.pixel_unshuffle)
 
     def __init__(self, factor: int | Sequence[int] = 2, *, convention: str = "jax"):
-        self.factor = _factors("PixelUnshuffle", factor)
-        self.convention = convention
-        _probe(self.__call__, len(self.factor), size=16 * max(self.factor))
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return pixel_unshuffle(x, self.factor, convention=self.convention)
+        shuffle.shuffle_options("PixelUnshuffle", factor, convention)
+        self._keep(locals())
 
 
-class BedOfNails(nnx.Module):
-    """Zero-insertion upsampling (:func:`resample_jax.bed_of_nails`).
+class BedOfNails(_Op):
+    """Zero-insertion upsampling (:func:`resample_jax.bed_of_nails`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> BedOfNails(2)(jnp.ones((1, 3, 3, 1))).shape
-      (1, 6, 6, 1)
-    """
+    _fn = staticmethod(shuffle.bed_of_nails)
 
     def __init__(self, factor: int | Sequence[int] = 2, *, offset: int | Sequence[int] = 0):
-        self.factor = _factors("BedOfNails", factor)
-        self.offset = _tuple_or(offset)
-        _probe(self.__call__, len(self.factor))
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return bed_of_nails(x, self.factor, offset=self.offset)
+        shuffle.nails_options("BedOfNails", factor, offset)
+        self._keep(locals())
 
 
-class HaarDownsample(nnx.Module):
-    """One level of the orthonormal Haar transform (:func:`resample_jax.haar_downsample`).
+class HaarDownsample(_Op):
+    """One level of the orthonormal Haar transform (:func:`resample_jax.haar_downsample`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> HaarDownsample()(jnp.ones((1, 4, 4, 3))).shape
-      (1, 2, 2, 12)
-    """
+    _fn = staticmethod(haar_downsample)
 
     def __init__(self, *, rank: int = 2):
-        self.rank = validation.check_rank("HaarDownsample", rank)
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return haar_downsample(x, rank=self.rank)
+        validation.check_rank("HaarDownsample", rank)
+        self._keep(locals())
 
 
-class HaarUpsample(nnx.Module):
-    """Inverse of :class:`HaarDownsample` (:func:`resample_jax.haar_upsample`).
+class HaarUpsample(_Op):
+    """Inverse of :class:`HaarDownsample` (:func:`resample_jax.haar_upsample`)."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> HaarUpsample()(jnp.ones((1, 2, 2, 12))).shape
-      (1, 4, 4, 3)
-    """
+    _fn = staticmethod(haar_upsample)
 
     def __init__(self, *, rank: int = 2):
-        self.rank = validation.check_rank("HaarUpsample", rank)
-
-    def __call__(self, x: ArrayLike) -> jax.Array:
-        return haar_upsample(x, rank=self.rank)
+        validation.check_rank("HaarUpsample", rank)
+        self._keep(locals())
 
 
-class Fuse(nnx.Module):
-    """Merges a skip connection with a decoder feature map (:func:`resample_jax.fuse`).
+class Fuse(_Op):
+    """Merges a skip connection with a decoder feature map: ``Fuse(...)(skip, x)`` is
+    :func:`resample_jax.fuse`."""
 
-    Example:
-      >>> import jax.numpy as jnp
-      >>> Fuse("concat")(jnp.ones((1, 7, 7, 2)), jnp.ones((1, 6, 6, 3))).shape
-      (1, 7, 7, 5)
-    """
+    _fn = staticmethod(fusion.fuse)
 
     def __init__(self, mode: str = "concat", *, match: str = "crop_or_pad", rank: int = 2):
-        self.mode = validation.check_choice("Fuse", "mode", mode, FUSE_MODES)
-        self.match = validation.check_choice("Fuse", "match", match, MATCH_MODES)
-        self.rank = validation.check_rank("Fuse", rank)
-
-    def __call__(self, skip: ArrayLike, x: ArrayLike) -> jax.Array:
-        return fuse(skip, x, mode=self.mode, match=self.match, rank=self.rank)
+        fusion.fuse_options("Fuse", mode, match, rank)
+        self._keep(locals())
 
 
-class MaxUnpool(nnx.Module):
+class MaxUnpool(_Op):
     """Writes pooled values back at their max-pool indices (:func:`resample_jax.max_unpool`).
 
     Pair it with ``MaxPool(..., return_indices=True)`` of the same geometry: a SegNet decoder calls
@@ -695,38 +429,91 @@ class MaxUnpool(nnx.Module):
       (1, 5, 5, 1)
     """
 
+    _fn = staticmethod(unpooling.max_unpool)
+
     def __init__(
         self,
         window_shape: int | Sequence[int] | None = None,
         strides: int | Sequence[int] | None = None,
         padding: Any = 0,
     ):
-        self.window_shape = _tuple_or(window_shape)
-        self.strides = _tuple_or(strides)
-        self.padding = _tuple_or(padding)
-
-    def __call__(
-        self, x: ArrayLike, indices: ArrayLike, output_size: int | Sequence[int]
-    ) -> jax.Array:
-        return max_unpool(
-            x,
-            indices,
-            _tuple_or(output_size),
-            window_shape=self.window_shape,
-            strides=self.strides,
-            padding=self.padding,
+        unpooling.unpool_options(
+            "MaxUnpool", _rank(window_shape, strides, padding), window_shape, strides, padding
         )
+        self._keep(locals())
 
 
 # --------------------------------------------------------------------------------------------------
 # Learned modules.
 
 
-def _param(init: Initializer, rngs: nnx.Rngs, shape: tuple[int, ...], dtype: Any) -> nnx.Param:
-    return nnx.Param(init(rngs.params(), shape, dtype))
+def _check_features(fn: str, name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{fn}: `{name}` must be a positive int; got {value!r}.")
+    return value
 
 
-class StridedConv(nnx.Module):
+def _check_odd(fn: str, name: str, value: Any) -> int:
+    _check_features(fn, name, value)
+    if value % 2 == 0:
+        raise ValueError(f"{fn}: `{name}` must be odd (a centred window); got {value}.")
+    return value
+
+
+def _cast(param: jax.Array, x: jax.Array) -> jax.Array:
+    # Parameters are stored in param_dtype; the computation runs in the input's floating dtype so
+    # the pure functions never see mixed dtypes (strict promotion).
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return param.astype(x.dtype)
+    return param
+
+
+def _add_bias(y: jax.Array, bias: jax.Array | None) -> jax.Array:
+    if bias is None:
+        return y
+    return y + _cast(bias, y).reshape((1,) * (y.ndim - 1) + bias.shape)
+
+
+def _check_in(module: nnx.Module, x: ArrayLike) -> jax.Array:
+    x = jnp.asarray(x)
+    if x.shape[-1:] != (module.in_features,):
+        raise ValueError(
+            f"{type(module).__name__}: expected {module.in_features} input channels (last axis); "
+            f"got shape {tuple(x.shape)}."
+        )
+    return x
+
+
+class _Learned(nnx.Module):
+    """Base of the modules with a ``kernel`` and an optional ``bias``: creates them, checks the
+    channel count of an input and casts them to its dtype."""
+
+    def _features(self, in_features: int, out_features: int) -> tuple[int, int]:
+        fn = type(self).__name__
+        self.in_features = _check_features(fn, "in_features", in_features)
+        self.out_features = _check_features(fn, "out_features", out_features)
+        return in_features, out_features
+
+    def _params(
+        self,
+        kernel_shape: tuple[int, ...],
+        use_bias: bool,
+        kernel_init: Initializer,
+        bias_init: Initializer,
+        param_dtype: Any,
+        rngs: nnx.Rngs,
+    ) -> None:
+        self.kernel = nnx.Param(kernel_init(rngs.params(), kernel_shape, param_dtype))
+        bias = bias_init(rngs.params(), (self.out_features,), param_dtype) if use_bias else None
+        self.bias = None if bias is None else nnx.Param(bias)
+
+    def _inputs(self, x: ArrayLike) -> tuple[jax.Array, jax.Array, jax.Array | None]:
+        x = _check_in(self, x)
+        bias = None if self.bias is None else _cast(self.bias[...], x)
+        return x, _cast(self.kernel[...], x), bias
+
+
+class StridedConv(_Learned):
     """Learned downsampling by a strided convolution (:func:`resample_jax.strided_conv`).
 
     Kernel ``[*kernel_size, in_features // groups, out_features]``, bias ``[out_features]``.
@@ -758,35 +545,21 @@ class StridedConv(nnx.Module):
     ):
         fn = "StridedConv"
         rank = _rank(kernel_size, strides)
-        self.in_features = _check_features(fn, "in_features", in_features)
-        self.out_features = _check_features(fn, "out_features", out_features)
-        self.kernel_size = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
-        self.strides = validation.int_tuple(fn, "strides", strides, rank)
-        self.padding = validation.padding_pairs(fn, padding, rank)
-        self.dilation = validation.int_tuple(fn, "dilation", dilation, rank)
-        self.groups = _check_groups(fn, in_features, out_features, groups)
-        shape = (*self.kernel_size, in_features // groups, out_features)
-        self.kernel = _param(kernel_init, rngs, shape, param_dtype)
-        self.bias = _param(bias_init, rngs, (out_features,), param_dtype) if use_bias else None
+        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        self.strides, self.padding, self.dilation, self.groups = conv.conv_options(
+            fn, rank, strides, padding, dilation, groups, *self._features(in_features, out_features)
+        )
+        shape = (*window, in_features // groups, out_features)
+        self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = jnp.asarray(x)
-        _check_in("StridedConv", x, self.in_features)
-        return strided_conv(
-            x,
-            _cast(self.kernel[...], x),
-            self.strides,
-            self.padding,
-            dilation=self.dilation,
-            groups=self.groups,
-            bias=_bias(self.bias, x),
-        )
+        x, kernel, bias = self._inputs(x)
+        return conv.strided_conv(x, kernel, self.strides, self.padding, dilation=self.dilation,
+                                 groups=self.groups, bias=bias)
 
 
-class ConvTranspose(nnx.Module):
+class ConvTranspose(_Learned):
     """Transposed convolution with PyTorch's arithmetic (:func:`resample_jax.conv_transpose`).
-
-    PyTorch-style padding, output_padding and groups.
 
     Kernel ``[*kernel_size, in_features, out_features // groups]`` (the adjoint of a convolution
     with the same kernel), bias ``[out_features]``. Output size per axis
@@ -820,36 +593,25 @@ class ConvTranspose(nnx.Module):
     ):
         fn = "ConvTranspose"
         rank = _rank(kernel_size, strides, padding)
-        self.in_features = _check_features(fn, "in_features", in_features)
-        self.out_features = _check_features(fn, "out_features", out_features)
-        self.kernel_size = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
-        self.strides = validation.int_tuple(fn, "strides", strides, rank)
-        self.padding = _tuple_or(padding)
-        self.output_padding = validation.int_tuple(
-            fn, "output_padding", output_padding, rank, minimum=0
+        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        self.strides, self.padding, self.dilation, self.groups = conv.conv_options(
+            fn, rank, strides, padding, dilation, groups, *self._features(in_features, out_features)
         )
-        self.dilation = validation.int_tuple(fn, "dilation", dilation, rank)
-        self.groups = _check_groups(fn, in_features, out_features, groups)
-        shape = (*self.kernel_size, in_features, out_features // groups)
-        self.kernel = _param(kernel_init, rngs, shape, param_dtype)
-        self.bias = _param(bias_init, rngs, (out_features,), param_dtype) if use_bias else None
+        self.output_padding = conv.output_padding_option(
+            fn, output_padding, self.strides, self.dilation
+        )
+        shape = (*window, in_features, out_features // groups)
+        self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = jnp.asarray(x)
-        _check_in("ConvTranspose", x, self.in_features)
-        return conv_transpose(
-            x,
-            _cast(self.kernel[...], x),
-            self.strides,
-            self.padding,
-            output_padding=self.output_padding,
-            dilation=self.dilation,
-            groups=self.groups,
-            bias=_bias(self.bias, x),
+        x, kernel, bias = self._inputs(x)
+        return conv.conv_transpose(
+            x, kernel, self.strides, self.padding, output_padding=self.output_padding,
+            dilation=self.dilation, groups=self.groups, bias=bias,
         )
 
 
-class FractionalStridedConv(nnx.Module):
+class FractionalStridedConv(_Learned):
     """Convolution with a rational stride ``p / q`` (:func:`resample_jax.fractional_strided_conv`):
     ``Fraction(1, 2)`` upsamples by 2 (zero insertion, then a convolution), an int downsamples.
 
@@ -882,33 +644,23 @@ class FractionalStridedConv(nnx.Module):
     ):
         fn = "FractionalStridedConv"
         rank = _rank(kernel_size, stride)
-        self.in_features = _check_features(fn, "in_features", in_features)
-        self.out_features = _check_features(fn, "out_features", out_features)
-        self.kernel_size = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
-        self.stride = _tuple_or(stride)
-        self.padding = _tuple_or(padding)
-        self.dilation = validation.int_tuple(fn, "dilation", dilation, rank)
-        self.groups = _check_groups(fn, in_features, out_features, groups)
-        shape = (*self.kernel_size, in_features // groups, out_features)
-        self.kernel = _param(kernel_init, rngs, shape, param_dtype)
-        self.bias = _param(bias_init, rngs, (out_features,), param_dtype) if use_bias else None
-        _probe(self.__call__, rank, channels=in_features)
+        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        self.stride = conv.fraction_tuple(fn, _tuple_or(stride), rank)
+        _, self.padding, self.dilation, self.groups = conv.conv_options(
+            fn, rank, 1, padding, dilation, groups, *self._features(in_features, out_features)
+        )
+        shape = (*window, in_features // groups, out_features)
+        self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = jnp.asarray(x)
-        _check_in("FractionalStridedConv", x, self.in_features)
-        return fractional_strided_conv(
-            x,
-            _cast(self.kernel[...], x),
-            self.stride,
-            padding=self.padding,
-            dilation=self.dilation,
-            groups=self.groups,
-            bias=_bias(self.bias, x),
+        x, kernel, bias = self._inputs(x)
+        return conv.fractional_strided_conv(
+            x, kernel, self.stride, padding=self.padding, dilation=self.dilation,
+            groups=self.groups, bias=bias,
         )
 
 
-class SubPixelConv(nnx.Module):
+class SubPixelConv(_Learned):
     """Sub-pixel convolution (ESPCN), ICNR-initialised by default.
 
     A convolution to ``out * prod(factor)`` channels, then a pixel shuffle
@@ -938,6 +690,8 @@ class SubPixelConv(nnx.Module):
         factor: int | Sequence[int] = 2,
         kernel_size: int | Sequence[int] = 3,
         *,
+        padding: Any = "SAME",
+        convention: str = "jax",
         use_bias: bool = True,
         kernel_init: Initializer | None = None,
         bias_init: Initializer = default_bias_init,
@@ -946,30 +700,30 @@ class SubPixelConv(nnx.Module):
     ):
         fn = "SubPixelConv"
         rank = _rank(factor, kernel_size)
-        self.in_features = _check_features(fn, "in_features", in_features)
-        self.out_features = _check_features(fn, "out_features", out_features)
+        self._features(in_features, out_features)
+        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
         self.factor = _factors(fn, factor, rank)
-        self.kernel_size = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        _, self.convention = shuffle.shuffle_options(fn, self.factor, convention)
+        self.padding = validation.padding_pairs(fn, padding, rank)
         if kernel_init is None:
-            kernel_init = initializers.icnr(default_kernel_init, self.factor)
-        shape = (*self.kernel_size, in_features, out_features * math.prod(self.factor))
-        self.kernel = _param(kernel_init, rngs, shape, param_dtype)
-        self.bias = _param(bias_init, rngs, (out_features,), param_dtype) if use_bias else None
+            kernel_init = initializers.icnr(
+                default_kernel_init, self.factor, convention=self.convention
+            )
+        shape = (*window, in_features, out_features * math.prod(self.factor))
+        self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = jnp.asarray(x)
-        _check_in("SubPixelConv", x, self.in_features)
-        return _add_bias(
-            subpixel_conv(x, _cast(self.kernel[...], x), self.factor), _bias(self.bias, x)
-        )
+        x, kernel, bias = self._inputs(x)
+        y = conv.subpixel_conv(x, kernel, self.factor, padding=self.padding,
+                               convention=self.convention)
+        return _add_bias(y, bias)
 
 
-class ResizeConv(nnx.Module):
+class ResizeConv(_Learned):
     """Resize-convolution (Odena et al. 2016): fixed upsampling, then a stride-1 convolution.
 
-    The math is :func:`resample_jax.resize_conv`.
-
-    Kernel ``[*kernel_size, in_features, out_features]``, bias ``[out_features]``.
+    The math is :func:`resample_jax.resize_conv`. Kernel ``[*kernel_size, in_features,
+    out_features]``, bias ``[out_features]``.
 
     Example:
       >>> import jax.numpy as jnp
@@ -989,6 +743,7 @@ class ResizeConv(nnx.Module):
         kernel_size: int | Sequence[int] = 3,
         *,
         method: str = "nearest",
+        padding: Any = "SAME",
         use_bias: bool = True,
         kernel_init: Initializer = default_kernel_init,
         bias_init: Initializer = default_bias_init,
@@ -997,24 +752,22 @@ class ResizeConv(nnx.Module):
     ):
         fn = "ResizeConv"
         rank = _rank(factor, kernel_size)
-        self.in_features = _check_features(fn, "in_features", in_features)
-        self.out_features = _check_features(fn, "out_features", out_features)
+        self._features(in_features, out_features)
         self.factor = _factors(fn, factor, rank)
-        self.kernel_size = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        resize_options(self.factor, method, antialias=False)
         self.method = method
-        shape = (*self.kernel_size, in_features, out_features)
-        self.kernel = _param(kernel_init, rngs, shape, param_dtype)
-        self.bias = _param(bias_init, rngs, (out_features,), param_dtype) if use_bias else None
+        self.padding = validation.padding_pairs(fn, padding, rank)
+        shape = (*window, in_features, out_features)
+        self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = jnp.asarray(x)
-        _check_in("ResizeConv", x, self.in_features)
-        return resize_conv(
-            x, _cast(self.kernel[...], x), self.factor, self.method, bias=_bias(self.bias, x)
-        )
+        x, kernel, bias = self._inputs(x)
+        return conv.resize_conv(x, kernel, self.factor, self.method, padding=self.padding,
+                                bias=bias)
 
 
-class _Conv(nnx.Module):
+class _Conv(_Learned):
     """Stride-1 'SAME' convolution with bias: the kernel predictors inside CARAFE and DySample."""
 
     def __init__(
@@ -1024,23 +777,22 @@ class _Conv(nnx.Module):
         kernel_size: tuple[int, ...],
         *,
         use_bias: bool = True,
-        kernel_init: Initializer = default_kernel_init,
-        param_dtype: Any = jnp.float32,
+        kernel_init: Initializer,
+        param_dtype: Any,
         rngs: nnx.Rngs,
     ):
-        self.kernel = _param(
-            kernel_init, rngs, (*kernel_size, in_features, out_features), param_dtype
-        )
-        self.bias = (
-            _param(default_bias_init, rngs, (out_features,), param_dtype) if use_bias else None
-        )
+        shape = (*kernel_size, in_features, out_features)
+        self._features(in_features, out_features)
+        self._params(shape, use_bias, kernel_init, default_bias_init, param_dtype, rngs)
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        rank = self.kernel.shape[:-2]
-        if all(k == 1 for k in rank):
-            kernel = self.kernel[...].reshape(self.kernel.shape[-2:])
-            return _dense(x, kernel, _bias(self.bias, x))
-        return strided_conv(x, _cast(self.kernel[...], x), 1, "SAME", bias=_bias(self.bias, x))
+        x, kernel, bias = self._inputs(x)
+        if all(k == 1 for k in kernel.shape[:-2]):
+            # A 1x1 convolution is a per-pixel matrix product.
+            y = jnp.matmul(x, kernel.reshape(kernel.shape[-2:]),
+                           precision=jax.lax.Precision.HIGHEST)
+            return _add_bias(y, bias)
+        return conv.strided_conv(x, kernel, 1, "SAME", bias=bias)
 
 
 class CARAFE(nnx.Module):
@@ -1077,42 +829,26 @@ class CARAFE(nnx.Module):
         rngs: nnx.Rngs,
     ):
         fn = "CARAFE"
-        rank = _rank(factor)
         self.in_features = _check_features(fn, "in_features", in_features)
-        self.factor = _factors(fn, factor, rank)
+        self.factor = _factors(fn, factor)
+        rank = len(self.factor)
         _check_features(fn, "compressed_features", compressed_features)
         self.encoder_size = _check_odd(fn, "encoder_size", encoder_size)
         self.up_kernel_size = _check_odd(fn, "up_kernel_size", up_kernel_size)
-        taps = up_kernel_size**rank
-        self.compressor = _Conv(
-            in_features,
-            compressed_features,
-            (1,) * rank,
-            kernel_init=initializers.xavier_uniform(),
-            param_dtype=param_dtype,
-            rngs=rngs,
-        )
-        self.encoder = _Conv(
-            compressed_features,
-            math.prod(self.factor) * taps,
-            (encoder_size,) * rank,
-            kernel_init=initializers.normal(1e-3),
-            param_dtype=param_dtype,
-            rngs=rngs,
-        )
+        self.compressor = _Conv(in_features, compressed_features, (1,) * rank,
+                                kernel_init=initializers.xavier_uniform(),
+                                param_dtype=param_dtype, rngs=rngs)
+        self.encoder = _Conv(compressed_features, math.prod(self.factor) * up_kernel_size**rank,
+                             (encoder_size,) * rank, kernel_init=initializers.normal(1e-3),
+                             param_dtype=param_dtype, rngs=rngs)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = jnp.asarray(x)
-        _check_in("CARAFE", x, self.in_features)
-        kernels = _carafe_kernels(self.encoder(self.compressor(x)), self.factor)
+        x = _check_in(self, x)
+        logits = self.encoder(self.compressor(x))
+        # Logits [*b, *spatial, prod(factor) * k^rank] -> kernels on the output grid, normalised
+        # over the k^rank taps.
+        kernels = jax.nn.softmax(shuffle.pixel_shuffle(logits, self.factor), axis=-1)
         return carafe(x, kernels, self.factor)
-
-
-def _check_odd(fn: str, name: str, value: Any) -> int:
-    _check_features(fn, name, value)
-    if value % 2 == 0:
-        raise ValueError(f"{fn}: `{name}` must be odd (a centred window); got {value}.")
-    return value
 
 
 class DySample(nnx.Module):
@@ -1149,50 +885,58 @@ class DySample(nnx.Module):
         rngs: nnx.Rngs,
     ):
         fn = "DySample"
-        rank = _rank(factor)
         self.in_features = _check_features(fn, "in_features", in_features)
-        self.factor = _factors(fn, factor, rank)
+        self.factor = _factors(fn, factor)
+        rank = len(self.factor)
         _check_features(fn, "groups", groups)
         if in_features % groups:
             raise ValueError(f"{fn}: `groups` ({groups}) must divide in_features ({in_features}).")
         self.groups = groups
-        self.dyscope = dyscope
+        self.dyscope = validation.check_bool(fn, "dyscope", dyscope)
         out = math.prod(self.factor) * groups * rank
-        self.offset = _Conv(
-            in_features,
-            out,
-            (1,) * rank,
-            kernel_init=initializers.normal(1e-3),
-            param_dtype=param_dtype,
-            rngs=rngs,
-        )
+        self.offset = _Conv(in_features, out, (1,) * rank, kernel_init=initializers.normal(1e-3),
+                            param_dtype=param_dtype, rngs=rngs)
         self.scope = (
-            _Conv(
-                in_features,
-                out,
-                (1,) * rank,
-                use_bias=False,
-                kernel_init=nnx.initializers.zeros_init(),
-                param_dtype=param_dtype,
-                rngs=rngs,
-            )
+            _Conv(in_features, out, (1,) * rank, use_bias=False,
+                  kernel_init=nnx.initializers.zeros_init(), param_dtype=param_dtype, rngs=rngs)
             if dyscope
             else None
         )
 
     def __call__(self, x: ArrayLike) -> jax.Array:
-        x = jnp.asarray(x)
-        _check_in("DySample", x, self.in_features)
+        x = _check_in(self, x)
         validation.check_floating("DySample", x)
-        rank = len(self.factor)
         if self.scope is None:
             off = self.offset(x) * 0.25
         else:
             off = self.offset(x) * jax.nn.sigmoid(self.scope(x)) * 0.5
-        grid = _dysample_grid(
-            pixel_shuffle(off, self.factor),
-            validation.spatial_shape(x, rank),
-            self.factor,
-            self.groups,
-        )
-        return _grouped_grid_sample(x, grid, self.groups, rank)
+        return _dysample(x, shuffle.pixel_shuffle(off, self.factor), self.factor, self.groups)
+
+
+def _dysample(
+    x: jax.Array, offsets: jax.Array, factors: tuple[int, ...], groups: int
+) -> jax.Array:
+    """Samples channel group ``g`` of ``x`` at its offsets around the half-pixel positions.
+
+    ``offsets``: ``[*batch, *(spatial * factor), groups * rank]`` in input-pixel units, axis order
+    (D, H, W). The grid handed to ``grid_sample`` is ``[*batch, groups, *out, rank]`` in its
+    normalised (x, y, z) order with ``align_corners=False``; border padding, bilinear.
+    """
+    rank = len(factors)
+    spatial = validation.spatial_shape(x, rank)
+    out_spatial = offsets.shape[offsets.ndim - 1 - rank : -1]
+    batch = offsets.shape[: offsets.ndim - 1 - rank]
+    off = jnp.moveaxis(offsets.reshape((*batch, *out_spatial, groups, rank)), -2, len(batch))
+    coords = []
+    for axis in range(rank):
+        # Half-pixel source position of each output sample in input pixel indices: DySample's
+        # "initial sampling position" (its init_pos plus the pixel-centre coordinates).
+        pos = (jnp.arange(out_spatial[axis], dtype=off.dtype) + 0.5) / factors[axis] - 0.5
+        shape = [1] * (off.ndim - 1)
+        shape[len(batch) + 1 + axis] = out_spatial[axis]
+        coords.append((2.0 * (off[..., axis] + pos.reshape(shape)) + 1.0) / spatial[axis] - 1.0)
+    grid = jnp.stack(coords[::-1], axis=-1)
+    xg = jnp.moveaxis(x.reshape((*x.shape[:-1], groups, x.shape[-1] // groups)), -2, len(batch))
+    y = grid_sample(xg, grid, "linear", padding_mode="border", align_corners=False)
+    y = jnp.moveaxis(y, len(batch), -2)
+    return y.reshape((*y.shape[:-2], x.shape[-1]))
