@@ -198,6 +198,7 @@ class Downsample(_Op):
         convention: str = "jax",
     ):
         factor = _factors("Downsample", factor)
+        validation.check_bool("Downsample", "antialias", antialias)
         resize_options(
             factor, method, antialias=antialias and method != "nearest", convention=convention
         )
