@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -103,53 +104,95 @@ def _factors(fn: str, factor: Any, rank: int | None = None) -> tuple[int, ...]:
 
 
 class _Op(nnx.Module):
-    """A pure function with its options fixed (and checked) at construction.
+    """A pure function with its options fixed, and checked, at construction.
 
-    A subclass's ``__init__`` runs the function's option checks, then ``self._keep(locals())``
-    stores every argument as an attribute; ``__call__(*arrays)`` is ``_fn(*arrays, **options)``.
+    A subclass names the function in its class statement, ``class AvgPool(_Op, fn=avg_pool,
+    checks=(...))``; its constructor then takes exactly the function's options: the parameters
+    after its ``arrays`` array arguments, with their names, kinds and defaults. ``defaults`` gives
+    a default to an option the function requires, ``positional`` makes its first keyword-only
+    options positional too, ``extra`` adds keyword-only options that the module itself reads.
+    Construction runs each of ``checks`` (the function's own option checks, which need no array;
+    each receives the options its signature names, and ``fn`` the module name) and requires a bool
+    for every option whose default is a bool; the options become attributes. ``module(*arrays)``
+    is ``fn(*arrays, **options)``.
     """
 
     _fn: Callable[..., Any]
-    _module_only: tuple[str, ...] = ()
+    _extra: tuple[str, ...] = ()
 
-    def _keep(self, arguments: dict[str, Any]) -> None:
-        self._names = tuple(k for k in arguments if k not in ("self", "__class__"))
-        for k in self._names:
-            setattr(self, k, _tuple_or(arguments[k]))
+    def __init_subclass__(
+        cls,
+        fn: Callable[..., Any] | None = None,
+        arrays: int = 1,
+        positional: int = 0,
+        checks: Sequence[Callable[..., Any]] = (),
+        defaults: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init_subclass__(**kwargs)
+        if fn is None:
+            return
+        defaults, extra = defaults or {}, extra or {}
+        options = [
+            p.replace(default=defaults.get(p.name, p.default),
+                      kind=inspect.Parameter.POSITIONAL_OR_KEYWORD if i < positional else p.kind)
+            for i, p in enumerate(list(inspect.signature(fn).parameters.values())[arrays:])
+        ]
+        options += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=v)
+                    for n, v in extra.items()]
+        signature = inspect.Signature(
+            [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *options]
+        )
+
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            bound = signature.bind(self, *args, **kw)
+            bound.apply_defaults()
+            values = dict(list(bound.arguments.items())[1:])
+            for p in options:
+                if isinstance(p.default, bool):
+                    validation.check_bool(cls.__name__, p.name, values[p.name])
+            for check in checks:
+                wanted = inspect.signature(check).parameters
+                given = {k: v for k, v in values.items() if k in wanted}
+                check(**given, **({"fn": cls.__name__} if "fn" in wanted else {}))
+            self._names = tuple(values)
+            for k, v in values.items():
+                setattr(self, k, _tuple_or(v))
+
+        __init__.__signature__ = signature
+        cls.__init__ = __init__
+        cls._fn = staticmethod(fn)
+        cls._extra = tuple(extra)
 
     def _options(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._names if k not in self._module_only}
+        return {k: getattr(self, k) for k in self._names if k not in self._extra}
 
     def __call__(self, *arrays: Any) -> Any:
         return type(self)._fn(*map(_tuple_or, arrays), **self._options())
 
 
-class Resize(_Op):
+class Resize(_Op, fn=resize, checks=(resize_options,)):
     """Resizes to a fixed ``size`` (or by ``scale``) with :func:`resample_jax.resize`, which
     documents every option; ``[*batch, *spatial, C] -> [*batch, *size, C]``."""
 
-    _fn = staticmethod(resize)
 
-    def __init__(
-        self,
-        size: int | Sequence[int] | None = None,
-        method: str = "linear",
-        *,
-        scale: float | Sequence[float] | None = None,
-        antialias: bool | None = None,
-        align_corners: bool = False,
-        convention: str = "jax",
-        coordinates: str | None = None,
-        nearest_mode: str | None = None,
-        border: str | None = None,
-        cubic_a: float | None = None,
-        recompute_scale: bool | None = None,
-    ):
-        self._keep(locals())
-        resize_options(**self._options())
+class _Factor(_Op):
+    """Base of :class:`Upsample` / :class:`Downsample`: a ``resize`` by an integer factor."""
+
+    def __init__(self, factor: Any, method: str, antialias: bool, **options: Any):
+        self.factor = _factors(type(self).__name__, factor)
+        self.method = method
+        resize_options(self.factor, method, antialias=antialias, **options)
+        self._names = ("factor", "method", *options)
+        for k, v in options.items():
+            setattr(self, k, v)
+
+    def _resize(self, x: ArrayLike, size: Any, **options: Any) -> jax.Array:
+        return resize(x, size, self.method, convention=self.convention, **options)
 
 
-class Upsample(_Op):
+class Upsample(_Factor):
     """Upsamples by an integer ``factor`` per axis with any ``resize`` method.
 
     ``[*batch, *spatial, C] -> [*batch, *(spatial * factor), C]``: ``resize`` to the size
@@ -165,21 +208,17 @@ class Upsample(_Op):
         align_corners: bool = False,
         convention: str = "jax",
     ):
-        factor = _factors("Upsample", factor)
-        resize_options(
-            factor, method, antialias=False, align_corners=align_corners, convention=convention
-        )
-        self._keep(locals())
+        super().__init__(factor, method, False, align_corners=align_corners,
+                         convention=convention)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         x = validation.check_array("Upsample", x, len(self.factor))
         spatial = validation.spatial_shape(x, len(self.factor))
         size = tuple(s * f for s, f in zip(spatial, self.factor, strict=True))
-        return resize(x, size, self.method, antialias=False, align_corners=self.align_corners,
-                      convention=self.convention)
+        return self._resize(x, size, antialias=False, align_corners=self.align_corners)
 
 
-class Downsample(_Op):
+class Downsample(_Factor):
     """Downsamples by an integer ``factor`` per axis with an antialiased ``resize``.
 
     ``[*batch, *spatial, C] -> [*batch, *(spatial // factor), C]``. The trailing ``n % f`` samples
@@ -197,226 +236,95 @@ class Downsample(_Op):
         antialias: bool = True,
         convention: str = "jax",
     ):
-        factor = _factors("Downsample", factor)
-        validation.check_bool("Downsample", "antialias", antialias)
-        resize_options(
-            factor, method, antialias=antialias and method != "nearest", convention=convention
-        )
-        self._keep(locals())
+        antialias = validation.check_bool("Downsample", "antialias", antialias)
+        super().__init__(factor, method, antialias and method != "nearest", convention=convention)
+        self.antialias = antialias
+        self._names += ("antialias",)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         rank = len(self.factor)
         x = validation.check_array("Downsample", x, rank)
         spatial = validation.spatial_shape(x, rank)
-        # Pooling with stride f drops the trailing n % f samples; so does this, so "area" equals
-        # average pooling and the resize scale is exactly 1 / f.
         x = x[(..., *(slice(0, s - s % f) for s, f in zip(spatial, self.factor, strict=True)),
                slice(None))]
-        return resize(x, tuple(s // f for s, f in zip(spatial, self.factor, strict=True)),
-                      self.method, antialias=self.antialias and self.method != "nearest",
-                      convention=self.convention)
+        size = tuple(s // f for s, f in zip(spatial, self.factor, strict=True))
+        return self._resize(x, size, antialias=self.antialias and self.method != "nearest")
 
 
-class MaxPool(_Op):
+_POOL = dict(checks=(pooling.pool_options,), defaults={"window_shape": 2})
+
+
+class MaxPool(_Op, fn=pooling.max_pool, extra={"return_indices": False}, **_POOL):
     """Max pooling (:func:`resample_jax.max_pool`); ``return_indices=True`` also returns
     PyTorch-style flat indices (:func:`resample_jax.max_pool_with_indices`) for :class:`MaxUnpool`.
     """
-
-    _module_only = ("return_indices",)
-
-    def __init__(
-        self,
-        window_shape: int | Sequence[int] = 2,
-        strides: int | Sequence[int] | None = None,
-        padding: Any = "VALID",
-        *,
-        dilation: int | Sequence[int] = 1,
-        ceil_mode: bool = False,
-        return_indices: bool = False,
-    ):
-        pooling.pool_options("MaxPool", window_shape, strides, padding, dilation, ceil_mode)
-        validation.check_bool("MaxPool", "return_indices", return_indices)
-        self._keep(locals())
 
     def __call__(self, x: ArrayLike) -> jax.Array | tuple[jax.Array, jax.Array]:
         fn = pooling.max_pool_with_indices if self.return_indices else pooling.max_pool
         return fn(x, **self._options())
 
 
-class AvgPool(_Op):
+class AvgPool(_Op, fn=pooling.avg_pool, checks=(pooling.pool_options, pooling.avg_options),
+              defaults={"window_shape": 2}):
     """Average pooling with PyTorch's divisors (:func:`resample_jax.avg_pool`)."""
 
-    _fn = staticmethod(pooling.avg_pool)
 
-    def __init__(
-        self,
-        window_shape: int | Sequence[int] = 2,
-        strides: int | Sequence[int] | None = None,
-        padding: Any = "VALID",
-        *,
-        dilation: int | Sequence[int] = 1,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ):
-        pooling.pool_options("AvgPool", window_shape, strides, padding, dilation, ceil_mode)
-        pooling.avg_options("AvgPool", count_include_pad, divisor_override)
-        self._keep(locals())
-
-
-class LPPool(_Op):
+class LPPool(_Op, fn=pooling.lp_pool, checks=(pooling.lp_power, pooling.pool_options),
+             defaults={"p": 2.0, "window_shape": 2}):
     """Power-average pooling ``(sum x^p)^(1/p)`` (:func:`resample_jax.lp_pool`)."""
 
-    _fn = staticmethod(pooling.lp_pool)
 
-    def __init__(
-        self,
-        p: float = 2.0,
-        window_shape: int | Sequence[int] = 2,
-        strides: int | Sequence[int] | None = None,
-        padding: Any = "VALID",
-        *,
-        dilation: int | Sequence[int] = 1,
-        ceil_mode: bool = False,
-    ):
-        pooling.lp_power("LPPool", p)
-        pooling.pool_options("LPPool", window_shape, strides, padding, dilation, ceil_mode)
-        self._keep(locals())
-
-
-class SoftPool(_Op):
+class SoftPool(_Op, fn=soft_pool, **_POOL):
     """SoftPool: softmax-weighted mean of each window (:func:`resample_jax.soft_pool`)."""
 
-    _fn = staticmethod(soft_pool)
 
-    def __init__(
-        self,
-        window_shape: int | Sequence[int] = 2,
-        strides: int | Sequence[int] | None = None,
-        padding: Any = "VALID",
-        *,
-        dilation: int | Sequence[int] = 1,
-    ):
-        pooling.pool_options("SoftPool", window_shape, strides, padding, dilation, False)
-        self._keep(locals())
-
-
-class AdaptiveAvgPool(_Op):
+class AdaptiveAvgPool(_Op, fn=adaptive.adaptive_avg_pool, checks=(adaptive.check_output_size,)):
     """Adaptive average pooling to ``output_size`` (:func:`resample_jax.adaptive_avg_pool`)."""
 
-    _fn = staticmethod(adaptive.adaptive_avg_pool)
 
-    def __init__(self, output_size: int | Sequence[int | None]):
-        adaptive.check_output_size("AdaptiveAvgPool", output_size)
-        self._keep(locals())
-
-
-class AdaptiveMaxPool(_Op):
+class AdaptiveMaxPool(_Op, fn=adaptive.adaptive_max_pool, checks=(adaptive.check_output_size,)):
     """Adaptive max pooling to ``output_size`` (:func:`resample_jax.adaptive_max_pool`)."""
 
-    _fn = staticmethod(adaptive.adaptive_max_pool)
 
-    def __init__(self, output_size: int | Sequence[int | None], *, return_indices: bool = False):
-        adaptive.check_output_size("AdaptiveMaxPool", output_size)
-        validation.check_bool("AdaptiveMaxPool", "return_indices", return_indices)
-        self._keep(locals())
-
-
-class BlurPool(_Op):
+class BlurPool(_Op, fn=blur.blur_pool, checks=(blur.blur_options,)):
     """Anti-aliased downsampling: binomial blur, then subsample (:func:`resample_jax.blur_pool`)."""
 
-    _fn = staticmethod(blur.blur_pool)
 
-    def __init__(
-        self,
-        factor: int | Sequence[int] = 2,
-        *,
-        filter_size: int | Sequence[int] = 3,
-        padding: str = "reflect",
-    ):
-        blur.blur_options("BlurPool", factor, filter_size, padding)
-        self._keep(locals())
-
-
-class MaxBlurPool(_Op):
+class MaxBlurPool(_Op, fn=blur.max_blur_pool, checks=(blur.blur_options,)):
     """Dense max (stride 1), then blur pooling (:func:`resample_jax.max_blur_pool`)."""
 
-    _fn = staticmethod(blur.max_blur_pool)
 
-    def __init__(
-        self,
-        factor: int | Sequence[int] = 2,
-        *,
-        filter_size: int | Sequence[int] = 3,
-        window_shape: int | Sequence[int] = 2,
-        padding: str = "reflect",
-    ):
-        blur.blur_options("MaxBlurPool", factor, filter_size, padding, window_shape)
-        self._keep(locals())
-
-
-class PixelShuffle(_Op):
+class PixelShuffle(_Op, fn=shuffle.pixel_shuffle, checks=(shuffle.shuffle_options,),
+                   defaults={"factor": 2}):
     """Depth to space (:func:`resample_jax.pixel_shuffle`)."""
 
-    _fn = staticmethod(shuffle.pixel_shuffle)
 
-    def __init__(self, factor: int | Sequence[int] = 2, *, convention: str = "jax"):
-        shuffle.shuffle_options("PixelShuffle", factor, convention)
-        self._keep(locals())
-
-
-class PixelUnshuffle(_Op):
+class PixelUnshuffle(_Op, fn=shuffle.pixel_unshuffle, checks=(shuffle.shuffle_options,),
+                     defaults={"factor": 2}):
     """Space to depth (:func:`resample_jax.pixel_unshuffle`)."""
 
-    _fn = staticmethod(shuffle.pixel_unshuffle)
 
-    def __init__(self, factor: int | Sequence[int] = 2, *, convention: str = "jax"):
-        shuffle.shuffle_options("PixelUnshuffle", factor, convention)
-        self._keep(locals())
-
-
-class BedOfNails(_Op):
+class BedOfNails(_Op, fn=shuffle.bed_of_nails, checks=(shuffle.nails_options,),
+                 defaults={"factor": 2}):
     """Zero-insertion upsampling (:func:`resample_jax.bed_of_nails`)."""
 
-    _fn = staticmethod(shuffle.bed_of_nails)
 
-    def __init__(self, factor: int | Sequence[int] = 2, *, offset: int | Sequence[int] = 0):
-        shuffle.nails_options("BedOfNails", factor, offset)
-        self._keep(locals())
-
-
-class HaarDownsample(_Op):
+class HaarDownsample(_Op, fn=haar_downsample, checks=(validation.check_rank,)):
     """One level of the orthonormal Haar transform (:func:`resample_jax.haar_downsample`)."""
 
-    _fn = staticmethod(haar_downsample)
 
-    def __init__(self, *, rank: int = 2):
-        validation.check_rank("HaarDownsample", rank)
-        self._keep(locals())
-
-
-class HaarUpsample(_Op):
+class HaarUpsample(_Op, fn=haar_upsample, checks=(validation.check_rank,)):
     """Inverse of :class:`HaarDownsample` (:func:`resample_jax.haar_upsample`)."""
 
-    _fn = staticmethod(haar_upsample)
 
-    def __init__(self, *, rank: int = 2):
-        validation.check_rank("HaarUpsample", rank)
-        self._keep(locals())
-
-
-class Fuse(_Op):
+class Fuse(_Op, fn=fusion.fuse, arrays=2, positional=1, checks=(fusion.fuse_options,)):
     """Merges a skip connection with a decoder feature map: ``Fuse(...)(skip, x)`` is
     :func:`resample_jax.fuse`."""
 
-    _fn = staticmethod(fusion.fuse)
 
-    def __init__(self, mode: str = "concat", *, match: str = "crop_or_pad", rank: int = 2):
-        fusion.fuse_options("Fuse", mode, match, rank)
-        self._keep(locals())
-
-
-class MaxUnpool(_Op):
+class MaxUnpool(
+    _Op, fn=unpooling.max_unpool, arrays=3, positional=3, checks=(unpooling.unpool_options,)
+):
     """Writes pooled values back at their max-pool indices (:func:`resample_jax.max_unpool`).
 
     Pair it with ``MaxPool(..., return_indices=True)`` of the same geometry: a SegNet decoder calls
@@ -429,19 +337,6 @@ class MaxUnpool(_Op):
       >>> MaxUnpool(2)(v, i, (5, 5)).shape
       (1, 5, 5, 1)
     """
-
-    _fn = staticmethod(unpooling.max_unpool)
-
-    def __init__(
-        self,
-        window_shape: int | Sequence[int] | None = None,
-        strides: int | Sequence[int] | None = None,
-        padding: Any = 0,
-    ):
-        unpooling.unpool_options(
-            "MaxUnpool", _rank(window_shape, strides, padding), window_shape, strides, padding
-        )
-        self._keep(locals())
 
 
 # --------------------------------------------------------------------------------------------------

@@ -324,7 +324,7 @@ def strided_conv(
 # conv_transpose
 
 
-def _transpose_crops(padding, output_padding, strides, effective, fn):
+def _transpose_crops(padding, output_padding, strides, effective):
     """(low, high) crops of the full transposed output ``(n - 1) * s + K`` (negative: zero pads)."""
     if isinstance(padding, str):
         crops = []
@@ -520,7 +520,7 @@ def conv_transpose(
     output_padding = output_padding_option(fn, output_padding, strides, dilation)
     size = v.spatial_shape(x, rank)
     eff = _effective(kernel.shape[:rank], dilation)
-    crops = _transpose_crops(padding, output_padding, strides, eff, fn)
+    crops = _transpose_crops(padding, output_padding, strides, eff)
     out = tuple(
         (n - 1) * s + k - lo - hi
         for n, s, k, (lo, hi) in zip(size, strides, eff, crops, strict=True)

@@ -53,7 +53,7 @@ class Geometry(NamedTuple):
 
 
 def pool_options(
-    fn: str, window_shape: Any, strides: Any, padding: Any, dilation: Any, ceil_mode: Any
+    fn: str, window_shape: Any, strides: Any, padding: Any, dilation: Any, ceil_mode: Any = False
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], Any]:
     """The window options of a pooling call, checked without an array (what modules run at
     construction); returns ``(window, strides, dilation, padding)`` canonical."""

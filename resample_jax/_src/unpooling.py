@@ -107,9 +107,13 @@ def _check_indices_in_windows(fn, idx, output_size, window, strides, pad_low) ->
         )
 
 
-def unpool_options(fn: str, rank: int, window_shape, strides, padding):
+def unpool_options(fn: str, window_shape, strides, padding, rank: int | None = None):
     """The options of :func:`max_unpool`, checked without an array: ``(window, strides, padding)``
-    canonical, the window None when neither it nor the strides are given (the sizes decide)."""
+    canonical, the window None when neither it nor the strides are given (the sizes decide). The
+    rank is that of ``output_size``; without it, the length of the first sequence option (or 2)."""
+    if rank is None:
+        given = [v for v in (window_shape, strides, padding) if isinstance(v, (tuple, list))]
+        rank = len(given[0]) if given else validation.DEFAULT_RANK
     strides = None if strides is None else validation.int_tuple(fn, "strides", strides, rank)
     if window_shape is None:
         window = strides
@@ -201,7 +205,7 @@ def max_unpool(
     if math.prod(out_size) > _INT32_MAX:
         raise ValueError(f"{fn}: `output_size` {out_size} has more positions than int32 indices.")
 
-    window, stride_t, pads = unpool_options(fn, rank, window_shape, strides, padding)
+    window, stride_t, pads = unpool_options(fn, window_shape, strides, padding, rank)
     if window is None:
         window = tuple(o // i if i else 0 for o, i in zip(out_size, in_size, strict=True))
         if any(w < 1 for w in window):
