@@ -502,20 +502,14 @@ def make_downsampler(
 
     Args:
       name: a downsampling method (:func:`downsampler_names`) or one of its aliases.
-      in_features: input channels.
-      out_features: output channels (a 1x1 projection is added where the method cannot change
-        them; see the module docstring).
-      factor: an int (every axis) or ``rank`` ints.
-      rank: spatial rank, 1, 2 or 3.
+      in_features, out_features, factor, rank, rngs: as for :func:`make_upsampler`.
       kernel_size: optional window of ``strided_conv``; ignored by the other methods.
-      rngs: random streams for the parameters.
 
     Returns:
       A :class:`Resampler`.
 
     Raises:
-      ValueError: unknown name (with the valid ones and a suggestion), a factor the method cannot
-        do (``haar``: 2 only), non-positive channels or factor.
+      ValueError: as :func:`make_upsampler` raises it.
 
     Example:
       >>> from flax import nnx
