@@ -158,6 +158,14 @@ def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
         raise TypeError(f"{fn}: `{name}` must have a floating dtype; got {x.dtype}.")
 
 
+def check_inexact(fn: str, x: jax.Array, name: str = "x") -> None:
+    """Raises TypeError unless ``x`` has a real or complex floating dtype."""
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise TypeError(
+            f"{fn}: `{name}` must have a floating or complex dtype; got {x.dtype}. Cast it first."
+        )
+
+
 def _spatial_names(rank: int) -> str:
     return ", ".join(("D", "H", "W")[3 - rank :])
 

@@ -14,7 +14,7 @@ The engine, by stage:
 """
 
 from resample_jax._src.kernels import Kernel
-from resample_jax._src.resize.api import resize
+from resample_jax._src.resize.api import resize, scale_and_translate
 from resample_jax._src.resize.conventions import BORDERS, COORDINATES, NEAREST_MODES
 from resample_jax._src.resize.methods import CONVENTIONS, RESIZE_METHODS, ResizeMethodInfo
 
@@ -27,4 +27,5 @@ __all__ = [
     "Kernel",
     "ResizeMethodInfo",
     "resize",
+    "scale_and_translate",
 ]

@@ -1,10 +1,12 @@
-"""The public :func:`resize`: argument checks in Python, then the jitted engine."""
+"""The public :func:`resize` and :func:`scale_and_translate`: argument checks in Python, then the
+jitted engine."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -21,6 +23,7 @@ from resample_jax._src.resize.methods import (
     canonical_method,
 )
 from resample_jax._src.resize.taps import Axis
+from resample_jax._src.resize.traced import traced_scale_and_translate
 
 
 def resize(
@@ -215,3 +218,120 @@ def run_axes(arr: jax.Array, axes: tuple[Axis, ...]) -> jax.Array:
     order = tuple(sorted(range(rank), key=lambda i: axes[i].n_out / axes[i].n_in))
     flat, batch = _v.flatten_batch(arr, rank)
     return _v.unflatten_batch(resize_core(flat, plan=axes, order=order), batch)
+
+
+def _concrete_floats(fn: str, name: str, value: Any, rank: int) -> tuple[float, ...] | None:
+    """``value`` as per-axis Python floats, or None when it is traced (under jit or grad)."""
+    if isinstance(value, jax.core.Tracer) or (
+        isinstance(value, (tuple, list)) and any(isinstance(v, jax.core.Tracer) for v in value)
+    ):
+        return None
+    if isinstance(value, (np.ndarray, jax.Array)):
+        if value.ndim > 1 or not jnp.issubdtype(value.dtype, jnp.number):
+            raise TypeError(
+                f"{fn}: `{name}` must be a number or a sequence of {rank} numbers; got an array "
+                f"of shape {value.shape} and dtype {value.dtype}."
+            )
+        value = value.tolist()
+    elif isinstance(value, (tuple, list)):
+        value = [v.item() if isinstance(v, (np.generic, jax.Array)) else v for v in value]
+    elif isinstance(value, np.generic):
+        value = value.item()
+    return value
+
+
+def scale_and_translate(
+    x: jax.typing.ArrayLike,
+    size: int | tuple[int, ...],
+    scale: jax.typing.ArrayLike,
+    translation: jax.typing.ArrayLike,
+    method: str | Kernel = "linear",
+    *,
+    antialias: bool = True,
+) -> jax.Array:
+    """Resamples the spatial axes with a free scale and translation per axis (jax.image's).
+
+    Shapes: ``[*batch, *spatial, C] -> [*batch, *size, C]`` with 1 to 3 spatial axes (the length
+    of ``size``; a bare int means 2-D).
+
+    Output pixel ``o`` of an axis samples the input at ``(o + 0.5 - translation) / scale - 0.5``
+    (pixel centres at integers), i.e. an input location ``u`` lands at ``u * scale +
+    translation`` in the output, as in ``jax.image.scale_and_translate``; an output whose sample
+    lies outside the input, ``[-0.5, in - 0.5]``, is zero. Weights are renormalised over the
+    in-range taps and the kernel is widened by ``1 / scale`` when ``antialias`` and downsampling.
+    :func:`resize` with ``convention="jax"`` is the special case ``scale = out / in``,
+    ``translation = 0``; both run the same engine (static tap tables, no dense matrix) when
+    ``scale`` and ``translation`` are concrete. When they are traced (``jit`` arguments, or
+    differentiated), the per-axis weight matrix is built in the trace as jax.image does, and the
+    result is differentiable in ``scale`` and ``translation`` too.
+
+    The call ``jax.image.scale_and_translate(img, shape, spatial_dims, s, t, m, aa)`` on an image
+    ``[N, H, W, C]`` with ``spatial_dims=(1, 2)`` is ``scale_and_translate(img, shape[1:3], s, t,
+    m, antialias=aa)``. Axes jax is told to leave alone (scale 1, translation 0, same size, as
+    in jax's tests with ``spatial_dims=(0, 1, 2, 3)``) are dropped; to resample a subset of the
+    spatial axes, give the others scale 1, translation 0 and their own size, or (for trailing axes)
+    pass a shorter ``size``: ``size=(W',)`` treats ``H`` as a batch axis.
+
+    Args:
+      x: input, ``[*batch, *spatial, C]``, real or complex floating.
+      size: output spatial size, an int (2-D square) or a tuple of 1 to 3 positive ints (NumPy or
+        concrete JAX integers accepted).
+      scale: per-axis scale, a number or a sequence / 1-D array of ``len(size)`` positive numbers.
+      translation: per-axis translation in output pixels, same form as ``scale``.
+      method: "linear" (aliases bilinear, trilinear, triangle), "cubic" (Keys a = -0.5; bicubic,
+        tricubic), "lanczos2" to "lanczos5", "gaussian", "mitchell", "area", or a
+        :class:`Kernel`. Nearest neighbour is not offered (jax.image has none here either).
+      antialias: widen the kernel by ``1 / scale`` when downsampling (jax.image's default, True).
+
+    Returns:
+      ``[*batch, *size, C]`` with the dtype of ``x``.
+
+    Raises:
+      ValueError: a size, scale or translation of the wrong length or value; method "nearest";
+        an unknown method; an input with an empty spatial axis.
+      TypeError: a non-floating input, non-integer sizes, non-numeric scale or translation.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from resample_jax import scale_and_translate
+      >>> x = jnp.array([0.0, 1.0, 2.0, 3.0]).reshape(4, 1)
+      >>> scale_and_translate(x, (4,), 1.0, 1.0, "linear").ravel().tolist()
+      [0.0, 0.0, 1.0, 2.0]
+
+    References:
+      ``jax.image.scale_and_translate`` (jax/_src/image/scale.py), whose coordinate rule and
+      out-of-range zeroing this follows.
+    """
+    fn = "scale_and_translate"
+    canon = canonical_method(method, fn)
+    if canon in ("nearest", "nearest-exact"):
+        raise ValueError(
+            f"{fn}: method={method!r} is not supported (as in jax.image.scale_and_translate); use "
+            "a kernel method such as 'linear', or resize(..., method='nearest')."
+        )
+    if not isinstance(antialias, (bool, np.bool_)):
+        raise TypeError(f"{fn}: `antialias` must be a bool; got {antialias!r}.")
+    rank = _v.rank_of(fn, "size", size)
+    out_size = _v.int_tuple(fn, "size", size, rank, minimum=1)
+    values = {}
+    for name, arg in (("scale", scale), ("translation", translation)):
+        concrete = _concrete_floats(fn, name, arg, rank)
+        values[name] = None if concrete is None else _v.float_tuple(
+            fn, name, concrete, rank, positive=name == "scale")
+    arr = _v.check_array(fn, x, rank)
+    _v.check_inexact(fn, arr)
+    in_size = _v.spatial_shape(arr, rank)
+    if any(v == 0 for v in in_size):
+        raise ValueError(
+            f"{fn}: `x` has an empty spatial axis (shape {tuple(arr.shape)}); there is nothing to "
+            "interpolate from."
+        )
+    recipe = resolve("jax", canon, rank, bool(antialias), False)
+    if values["scale"] is None or values["translation"] is None:
+        return traced_scale_and_translate(arr, out_size, scale, translation, recipe)
+    axes = tuple(
+        Axis(n, m, 1 / Fraction(s), None, recipe, Fraction(t))
+        for n, m, s, t in zip(in_size, out_size, values["scale"], values["translation"],
+                              strict=True)
+    )
+    return run_axes(arr, axes)
