@@ -130,3 +130,13 @@ def test_bad_arguments_raise():
         scale_and_translate(x, (4, 4), 1.0, (1.0, 2.0, 3.0))
     with pytest.raises(TypeError, match="floating"):
         scale_and_translate(jnp.ones((4, 4, 1), jnp.int32), (4, 4), 1.0, 0.0)
+
+
+def test_output_past_the_input_is_zero_as_in_jax(rng):
+    # scale 1, translation 0, output larger than the input: a copy, then zeros (jax's rule), not
+    # a repeat of the edge.
+    x = rng.standard_normal((1, 8, 8, 1)).astype(np.float32)
+    expected = _jax(x, (1, 16, 15, 1), (1, 2), [1.0, 1.0], [0.0, 0.0], "linear")
+    got = scale_and_translate(x, (16, 15), 1.0, 0.0)
+    _util.assert_close(got, expected)
+    np.testing.assert_array_equal(got[:, :8, :8], x)

@@ -50,8 +50,43 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def is_traced(value: Any) -> bool:
+    """Whether ``value`` (or an entry of a tuple / list) is a JAX tracer."""
+    if isinstance(value, (tuple, list)):
+        return any(isinstance(v, jax.core.Tracer) for v in value)
+    return isinstance(value, jax.core.Tracer)
+
+
+def static_value(fn: str, name: str, value: Any) -> Any:
+    """A size / scale argument as Python numbers: concrete NumPy / JAX arrays (0-D or 1-D, and
+    the entries of a tuple) become ints or floats; a traced one is an error that says how to make
+    it static. Other values pass through unchanged for the callers' own checks."""
+    if is_traced(value):
+        raise TypeError(
+            f"{fn}: `{name}` must be static (Python ints or floats, or a concrete array): it sets "
+            f"the output shape or the tap tables, but got a traced value {value!r}. Under jax.jit, "
+            f"mark it static, e.g. jax.jit(f, static_argnames=({name!r},)) or static_argnums."
+        )
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, (np.ndarray, np.generic, jax.Array)) and np.ndim(v) == 0 and (
+            jnp.issubdtype(v.dtype, jnp.integer) or jnp.issubdtype(v.dtype, jnp.floating)
+        ):
+            return v.item()
+        return v
+
+    if isinstance(value, (np.ndarray, jax.Array)) and value.ndim == 1 and (
+        jnp.issubdtype(value.dtype, jnp.integer) or jnp.issubdtype(value.dtype, jnp.floating)
+    ):
+        return tuple(value.tolist())
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain(v) for v in value)
+    return plain(value)
+
+
 def rank_of(fn: str, name: str, value: Any) -> int:
     """Spatial rank implied by a size / window / factor argument: its length, or 2 for a scalar."""
+    value = static_value(fn, name, value)
     if _is_int(value) or isinstance(value, numbers.Real) and not isinstance(value, bool):
         return DEFAULT_RANK
     if isinstance(value, (tuple, list)):
@@ -90,6 +125,7 @@ def int_tuple(
       rank: the spatial rank.
       minimum: smallest allowed entry (None: no bound).
     """
+    value = static_value(fn, name, value)
     if _is_int(value) or (isinstance(value, np.integer)):
         values = (int(value),) * rank
     elif isinstance(value, (tuple, list)):
@@ -114,6 +150,7 @@ def float_tuple(
     fn: str, name: str, value: Any, rank: int, *, positive: bool = True
 ) -> tuple[float, ...]:
     """Canonicalises a real number or a per-axis sequence of reals to a tuple of floats."""
+    value = static_value(fn, name, value)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         values = (float(value),) * rank
     elif isinstance(value, (tuple, list)):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from fractions import Fraction
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -220,26 +219,6 @@ def run_axes(arr: jax.Array, axes: tuple[Axis, ...]) -> jax.Array:
     return _v.unflatten_batch(resize_core(flat, plan=axes, order=order), batch)
 
 
-def _concrete_floats(fn: str, name: str, value: Any, rank: int) -> tuple[float, ...] | None:
-    """``value`` as per-axis Python floats, or None when it is traced (under jit or grad)."""
-    if isinstance(value, jax.core.Tracer) or (
-        isinstance(value, (tuple, list)) and any(isinstance(v, jax.core.Tracer) for v in value)
-    ):
-        return None
-    if isinstance(value, (np.ndarray, jax.Array)):
-        if value.ndim > 1 or not jnp.issubdtype(value.dtype, jnp.number):
-            raise TypeError(
-                f"{fn}: `{name}` must be a number or a sequence of {rank} numbers; got an array "
-                f"of shape {value.shape} and dtype {value.dtype}."
-            )
-        value = value.tolist()
-    elif isinstance(value, (tuple, list)):
-        value = [v.item() if isinstance(v, (np.generic, jax.Array)) else v for v in value]
-    elif isinstance(value, np.generic):
-        value = value.item()
-    return value
-
-
 def scale_and_translate(
     x: jax.typing.ArrayLike,
     size: int | tuple[int, ...],
@@ -313,11 +292,11 @@ def scale_and_translate(
         raise TypeError(f"{fn}: `antialias` must be a bool; got {antialias!r}.")
     rank = _v.rank_of(fn, "size", size)
     out_size = _v.int_tuple(fn, "size", size, rank, minimum=1)
-    values = {}
-    for name, arg in (("scale", scale), ("translation", translation)):
-        concrete = _concrete_floats(fn, name, arg, rank)
-        values[name] = None if concrete is None else _v.float_tuple(
-            fn, name, concrete, rank, positive=name == "scale")
+    values = {
+        name: None if _v.is_traced(arg) else _v.float_tuple(fn, name, arg, rank,
+                                                          positive=name == "scale")
+        for name, arg in (("scale", scale), ("translation", translation))
+    }
     arr = _v.check_array(fn, x, rank)
     _v.check_inexact(fn, arr)
     in_size = _v.spatial_shape(arr, rank)

@@ -183,15 +183,11 @@ def _find_period(a: Axis, t: Taps) -> tuple[int, int] | None:
     return p, q
 
 
-def _is_repeat(t: Taps, n: int, p: int, q: int) -> bool:
-    """Nearest integer upsampling: one tap per output, at lo = o // q, of (effective) weight 1."""
-    if p != 1 or t.w.shape[1] != 1 or np.any(t.lo[:q] != 0):
-        return False
-    w_phase = t.w[:q, 0]
-    if t.norm is not None and (t.pad == "edge" or _clamp_equivalent(t, n)):
-        # Edge padding normalises every row by the sum of its taps.
-        w_phase = np.where(np.abs(w_phase) > TINY_WEIGHT_SUM, 1.0, 0.0)
-    return bool(np.all(w_phase == 1.0))
+def _is_repeat(t: Taps, w: np.ndarray, n: int, p: int, q: int) -> bool:
+    """Nearest integer upsampling: output o reads input o // q (in range) with weight 1."""
+    o = np.arange(t.lo.shape[0])
+    return (p == 1 and w.shape[1] == 1 and np.array_equal(t.lo, o // q) and int(t.lo[-1]) < n
+            and np.allclose(w[:, 0], 1.0, rtol=0, atol=1e-12))
 
 
 @functools.lru_cache(maxsize=512)
@@ -206,7 +202,7 @@ def axis_plan(a: Axis) -> Identity | Repeat | Periodic | Gather:
         ):
             return Identity()
     period = _find_period(a, t)
-    if period is not None and _is_repeat(t, n, *period):
+    if period is not None and _is_repeat(t, w, n, *period):
         return Repeat(period[1], m)
     idx_t, w_t = _transpose_tables(idx, w, n)
     if period is not None:
