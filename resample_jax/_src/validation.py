@@ -13,7 +13,9 @@ window / factor argument; a bare int means 2-D.
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -182,11 +184,32 @@ def check_array(fn: str, x: Any, rank: int, name: str = "x") -> jax.Array:
     except TypeError as e:
         raise TypeError(f"{fn}: `{name}` must be an array; got {type(x).__name__} ({e}).") from None
     if arr.ndim < rank + 1:
+        hint = (
+            f" For a single-channel ({_spatial_names(rank)}) image, add a channel axis: "
+            f"{name}[..., None]." if arr.ndim == rank else ""
+        )
         raise ValueError(
             f"{fn}: `{name}` must have shape (*batch, {_spatial_names(rank)}, C) for {rank}-D "
-            f"resampling (at least {rank + 1} dims); got shape {tuple(arr.shape)}."
+            f"resampling (at least {rank + 1} dims); got shape {tuple(arr.shape)}.{hint}"
         )
     return arr
+
+
+def warn_if_channels_first(fn: str, x: jax.Array, rank: int, name: str = "x") -> None:
+    """Warns when a channels-last array looks channels-first: the first spatial extent is 1, 3 or
+    4 (a channel count) while the last spatial extent and the channel axis are both at least 16
+    and 8 times larger, as ``(N, 3, 256, 256)`` read as ``(N, H=3, W=256, C=256)``. A small
+    feature map such as ``(N, 4, 4, 64)`` does not warn."""
+    first, last, channels = x.shape[x.ndim - 1 - rank], x.shape[-2], x.shape[-1]
+    if rank >= 2 and first in (1, 3, 4) and min(last, channels) >= max(16, 8 * first):
+        warnings.warn(
+            f"{fn}: `{name}` of shape {tuple(x.shape)} is read channels-last, as (*batch, "
+            f"{_spatial_names(rank)}, C) with {_spatial_names(rank)[0]}={first} and C={channels}; "
+            "it looks channels-first. If so, move the channel axis last first: "
+            f"jnp.moveaxis({name}, {-rank - 1}, -1).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
@@ -215,7 +238,8 @@ def spatial_shape(x: jax.Array, rank: int) -> tuple[int, ...]:
 def flatten_batch(x: jax.Array, rank: int) -> tuple[jax.Array, tuple[int, ...]]:
     """Reshapes ``(*batch, *spatial, C)`` to ``(N, *spatial, C)``; returns it and ``batch``."""
     batch = tuple(x.shape[: x.ndim - 1 - rank])
-    return x.reshape((-1, *x.shape[x.ndim - 1 - rank :])), batch
+    # An explicit product, not -1: -1 cannot be inferred when another axis has size 0.
+    return x.reshape((math.prod(batch), *x.shape[x.ndim - 1 - rank :])), batch
 
 
 def unflatten_batch(y: jax.Array, batch: tuple[int, ...]) -> jax.Array:

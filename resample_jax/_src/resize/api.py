@@ -49,7 +49,8 @@ def resize(
     The operation is separable: each axis in turn, every output sample a weighted sum over a few
     input samples, with per-axis tap tables computed from the static sizes. It works under ``jit``,
     ``vmap`` and ``grad`` (forward and reverse mode, any order). Half-precision inputs are computed
-    in float32 and cast back; integer inputs are accepted by the nearest methods and keep their
+    in float32 and cast back; complex inputs (complex64, complex128) are resampled natively with
+    the same real weights; integer inputs are accepted by the nearest methods and keep their
     dtype.
 
     ``convention`` picks a library's complete set of conventions, so one keyword reproduces it:
@@ -101,8 +102,8 @@ def resize(
     names) whose result no longer claims to reproduce the peer.
 
     Args:
-      x: input, ``[*batch, *spatial, C]``; floating for all methods, integer/bool for the nearest
-        methods.
+      x: input, ``[*batch, *spatial, C]``; real or complex floating for all methods, integer/bool
+        for the nearest methods.
       size: output spatial size, an int (2-D square) or a tuple of 1 to 3 positive ints. Exactly one
         of ``size`` and ``scale``.
       method: a name from :data:`RESIZE_METHODS` or an alias (bilinear, trilinear, bicubic, box,
@@ -174,6 +175,7 @@ def resize(
         rank = _v.rank_of(FN, "scale", scale)
         scales = _v.float_tuple(FN, "scale", scale, rank)
     arr = _v.check_array(FN, x, rank)
+    _v.warn_if_channels_first(FN, arr, rank)
     in_size = _v.spatial_shape(arr, rank)
     if any(v == 0 for v in in_size):
         raise ValueError(
@@ -190,10 +192,10 @@ def resize(
     recipe = resolve(convention, canon, rank, antialias, align_corners)
     recipe = apply_overrides(recipe, canon, convention, align_corners, coordinates, nearest_mode,
                               border, cubic_a)
-    if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.floating):
+    if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.inexact):
         raise TypeError(
-            f"{FN}: method {method!r} needs a floating input; got dtype {arr.dtype}. Cast it, or "
-            "use method='nearest' (which keeps integer dtypes)."
+            f"{FN}: method {method!r} needs a floating (or complex) input; got dtype {arr.dtype}. "
+            "Cast it, or use method='nearest' (which keeps integer dtypes)."
         )
     if recompute_scale is None:
         recompute_scale = convention not in ("pytorch", "opencv")
@@ -298,6 +300,7 @@ def scale_and_translate(
         for name, arg in (("scale", scale), ("translation", translation))
     }
     arr = _v.check_array(fn, x, rank)
+    _v.warn_if_channels_first(fn, arr, rank)
     _v.check_inexact(fn, arr)
     in_size = _v.spatial_shape(arr, rank)
     if any(v == 0 for v in in_size):
