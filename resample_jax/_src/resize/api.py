@@ -192,7 +192,8 @@ def resize(
     recipe = resolve(convention, canon, rank, antialias, align_corners)
     recipe = apply_overrides(recipe, canon, convention, align_corners, coordinates, nearest_mode,
                               border, cubic_a)
-    if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.inexact):
+    peer_uint8 = arr.dtype == jnp.uint8 and convention in ("pil", "opencv")
+    if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.inexact) and not peer_uint8:
         raise TypeError(
             f"{FN}: method {method!r} needs a floating (or complex) input; got dtype {arr.dtype}. "
             "Cast it, or use method='nearest' (which keeps integer dtypes)."
@@ -209,16 +210,27 @@ def resize(
              recipe)
         for n, m, s in zip(in_size, out_size, scales or (None,) * rank, strict=True)
     )
+    if peer_uint8 and recipe.kind != "nearest":
+        # Pillow resamples W, then H, rounding to uint8 (half up, saturated) after each pass;
+        # OpenCV rounds once (cvRound, half to even) and saturates.
+        rounding = (lambda v: jnp.floor(v + 0.5)) if convention == "pil" else jnp.round
+        passes = ((1,), (0,)) if convention == "pil" else None
+        return run_axes(arr.astype(jnp.float32), axes, passes, rounding).astype(jnp.uint8)
     return run_axes(arr, axes)
 
 
-def run_axes(arr: jax.Array, axes: tuple[Axis, ...]) -> jax.Array:
-    """Resamples the spatial axes of ``arr``, ``[*batch, *spatial, C]``, one per ``axes`` entry."""
+def run_axes(arr: jax.Array, axes: tuple[Axis, ...], passes=None, rounding=None) -> jax.Array:
+    """Resamples the spatial axes of ``arr``, ``[*batch, *spatial, C]``, one per ``axes`` entry;
+    with ``passes`` (tuples of axes), one pass at a time, ``rounding`` and saturation to [0, 255]
+    after each."""
     rank = len(axes)
-    # Shrink first, grow last: the intermediate arrays stay small.
-    order = tuple(sorted(range(rank), key=lambda i: axes[i].n_out / axes[i].n_in))
     flat, batch = _v.flatten_batch(arr, rank)
-    return _v.unflatten_batch(resize_core(flat, plan=axes, order=order), batch)
+    # Shrink first, grow last: the intermediate arrays stay small.
+    for order in passes or (sorted(range(rank), key=lambda i: axes[i].n_out / axes[i].n_in),):
+        flat = resize_core(flat, plan=axes, order=tuple(order))
+        if rounding is not None:
+            flat = jnp.clip(rounding(flat), 0.0, 255.0)
+    return _v.unflatten_batch(flat, batch)
 
 
 def scale_and_translate(
