@@ -26,6 +26,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -94,6 +95,8 @@ def photo_crop(n: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # Panels: (label, image [h, w] or [h, w, 3] in [0, 1])
 
+Panel = tuple[str, np.ndarray]
+
 
 def _has_params(module) -> bool:
     import jax
@@ -102,10 +105,15 @@ def _has_params(module) -> bool:
     return len(jax.tree_util.tree_leaves(nnx.state(module, nnx.Param))) > 0
 
 
-def _stretch(y: np.ndarray) -> np.ndarray:
-    """Percentiles 1 and 99 to 0 and 1; a constant image (up to rounding) shows as mid-grey."""
-    lo, hi = np.percentile(y, [1, 99])
-    if hi - lo <= 1e-4 * max(float(np.max(np.abs(y))), 1e-6):
+def _stretch(y: np.ndarray, margin: int = 0) -> np.ndarray:
+    """Percentiles 1 and 99 to 0 and 1; a constant image (up to rounding) shows as mid-grey.
+
+    The percentiles are taken ``margin`` pixels away from the border, so that a padding effect at
+    the border does not set the grey levels of the interior.
+    """
+    inner = y[margin : y.shape[0] - margin, margin : y.shape[1] - margin]
+    lo, hi = np.percentile(inner, [1, 99])
+    if hi - lo <= 1e-4 * max(float(np.max(np.abs(inner))), 1e-6):
         return np.full_like(y, 0.5)
     return np.clip((y - lo) / (hi - lo), 0.0, 1.0)
 
@@ -149,7 +157,7 @@ def interpolation_method(name: str) -> str | None:
     return None
 
 
-def downsampler_panels(n: int) -> list[tuple[str, np.ndarray]]:
+def downsampler_panels(n: int, tick: Callable[[], object] = lambda: None) -> list[Panel]:
     """The zone plate, then each downsampler of the table (twice for kernel interpolations)."""
     import jax.numpy as jnp
     from flax import nnx
@@ -164,14 +172,16 @@ def downsampler_panels(n: int) -> list[tuple[str, np.ndarray]]:
         kernel = interpolation_method(name)
         img, how = _show(_per_channel(module, x), _has_params(module))
         panels.append((name + (", antialiased" if kernel else "") + how, img))
+        tick()
         if kernel:
             y = rj.resize(jnp.asarray(x), (n // FACTOR, n // FACTOR), kernel, antialias=False)
             img, how = _show(np.asarray(y), False)
             panels.append((f"{name}, antialias off{how}", img))
+            tick()
     return panels
 
 
-def upsampler_panels(n: int) -> list[tuple[str, np.ndarray]]:
+def upsampler_panels(n: int, tick: Callable[[], object] = lambda: None) -> list[Panel]:
     """Ground truth, its downsampled input, then each upsampler of the table (x2)."""
     import jax.numpy as jnp
     from flax import nnx
@@ -195,10 +205,13 @@ def upsampler_panels(n: int) -> list[tuple[str, np.ndarray]]:
             label = name
         img, how = _show(y, _has_params(module))
         panels.append((label + how, img))
+        tick()
     return panels
 
 
-def checkerboard_panels(n: int) -> tuple[list[tuple[str, np.ndarray]], list[dict]]:
+def checkerboard_panels(
+    n: int, tick: Callable[[], object] = lambda: None
+) -> tuple[list[Panel], list[dict]]:
     """Transposed conv (3x3 and 4x4, stride 2) beside ICNR sub-pixel conv, at initialisation.
 
     Rows: a constant input (a random value per channel) and the photo (grey, a random gain per
@@ -230,7 +243,8 @@ def checkerboard_panels(n: int) -> tuple[list[tuple[str, np.ndarray]], list[dict
             up = methods.make_upsampler(name, channels, channels, FACTOR, rngs=nnx.Rngs(0), **kw)
             y = np.asarray(up(jnp.asarray(x, jnp.float32)))
             score = metrics.checkerboard_score(y, FACTOR, margin=2)
-            panels.append((f"{label}, {kind}: {score:.2f}", _stretch(y[..., 0])))
+            panels.append((f"{label}, {kind}: {score:.2f}", _stretch(y[..., 0], margin=2)))
+            tick()
             scores.append({"method": label, "input": kind, "checkerboard_score": score})
     return panels, scores
 
@@ -251,7 +265,7 @@ def panel_origin(index: int, panel: int, columns: int) -> tuple[int, int]:
     return GAP_PX + col * (panel + GAP_PX), GAP_PX + row * (panel + LABEL_PX + GAP_PX) + LABEL_PX
 
 
-def compose(panels: list[tuple[str, np.ndarray]], panel: int, columns: int = COLUMNS):
+def compose(panels: list[Panel], panel: int, columns: int = COLUMNS):
     """Lays ``panels`` out on a white grid, each enlarged (nearest) to ``panel`` pixels, labelled.
 
     Returns a ``PIL.Image`` (RGB).
@@ -339,23 +353,19 @@ def make_gallery(workdir: str, size: int = 192) -> list[str]:
     """
     from tqdm import tqdm
 
-    steps = (
-        ("zone_plate", lambda: (downsampler_panels(size), None)),
-        ("upsamplers", lambda: (upsampler_panels(size), None)),
-        ("checkerboard", lambda: checkerboard_panels(size)),
-        ("kernels", None),
-    )
     manifest: dict[str, dict] = {}
     paths = []
-    for figure, build in tqdm(steps, desc="gallery", unit="figure"):
-        path = os.path.join(workdir, f"{figure}.png")
-        if build is None:
-            curves = kernel_curves()
-            files.write_bytes(path, kernel_figure(curves, COLUMNS * size))
-            manifest[figure] = {"axes": 2, "curves": [c["name"] for c in curves]}
-        else:
+    with tqdm(desc="gallery", unit="panel") as bar:
+        builders = (
+            ("zone_plate", lambda: (downsampler_panels(size, bar.update), None)),
+            ("upsamplers", lambda: (upsampler_panels(size, bar.update), None)),
+            ("checkerboard", lambda: checkerboard_panels(size, bar.update)),
+        )
+        for figure, build in builders:
+            bar.set_postfix_str(figure)
             panels, extra = build()
-            rows, cols = grid_shape(len(panels))
+            rows, cols = grid_shape(len(panels), 4 if figure == "checkerboard" else COLUMNS)
+            path = os.path.join(workdir, f"{figure}.png")
             files.write_bytes(path, _png(compose(panels, size, cols)))
             manifest[figure] = {
                 "panels": [label for label, _ in panels],
@@ -367,6 +377,13 @@ def make_gallery(workdir: str, size: int = 192) -> list[str]:
             }
             if extra is not None:
                 manifest[figure]["scores"] = extra
+            paths.append(path)
+        bar.set_postfix_str("kernels")
+        curves = kernel_curves()
+        bar.update(len(curves))
+        path = os.path.join(workdir, "kernels.png")
+        files.write_bytes(path, kernel_figure(curves, COLUMNS * size))
+        manifest["kernels"] = {"axes": 2, "curves": [c["name"] for c in curves]}
         paths.append(path)
     path = os.path.join(workdir, "gallery.json")
     files.write_text(path, json.dumps(manifest, indent=2) + "\n")
