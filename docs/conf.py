@@ -34,21 +34,16 @@ root_doc = "index"
 exclude_patterns = ["_build"]
 
 autosummary_generate = False
-autosummary_imported_members = True
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
 autodoc_member_order = "bysource"
-# Modules that may not be installed where the docs are built; none of them is needed to read
-# docstrings.
-autodoc_mock_imports: list[str] = []
 
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 # Attributes as :ivar: fields: dataclass fields are documented once, by autodoc.
 napoleon_use_ivar = True
-napoleon_custom_sections = [("References", "notes_style"), ("Example", "example")]
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
