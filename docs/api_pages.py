@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 
 # (module, title, one-line introduction) in the order the reference shows them.
 MODULES = (
@@ -100,6 +101,8 @@ def render_page(module_name: str, title: str, intro: str) -> str:
         "",
     ]
     module = importlib.import_module(module_name)
+    if module_name == "resample_jax.methods":
+        lines += method_table(module)
     for n in names:
         obj = getattr(module, n)
         if inspect.isclass(obj):
@@ -110,6 +113,33 @@ def render_page(module_name: str, title: str, intro: str) -> str:
             doc = attribute_doc(module_name, n) or ""
             lines += [f".. py:data:: {n}", "", *(f"   {d}" for d in doc.splitlines()), ""]
     return "\n".join(lines)
+
+
+def _cell(text: object) -> str:
+    """One line of plain text for a reST table cell, with inline-markup characters escaped."""
+    return re.sub(r"([\\*`_|])", r"\\\1", " ".join(str(text).split()))
+
+
+def method_table(methods) -> list[str]:
+    """reST list-tables of the records of ``UPSAMPLERS`` and ``DOWNSAMPLERS``, read at build time."""
+    columns = ("name", "learned", "factors", "description", "reference")
+    lines = []
+    for title, table in (
+        ("Upsamplers", methods.UPSAMPLERS),
+        ("Downsamplers", methods.DOWNSAMPLERS),
+    ):
+        lines += [
+            f".. list-table:: {title} ({len(table)}), from the records of the method table",
+            "   :header-rows: 1",
+            "   :widths: 14 8 8 35 35",
+            "",
+            "   * - " + "\n     - ".join(columns),
+        ]
+        for record in table.values():
+            cells = [_cell(getattr(record, c, "")) for c in columns]
+            lines.append("   * - " + "\n     - ".join(cells))
+        lines.append("")
+    return lines
 
 
 def write_api_pages(out_dir: str) -> list[str]:

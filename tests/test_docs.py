@@ -123,3 +123,22 @@ def test_ci_runs_the_readme_test_command_verbatim_and_builds_the_docs():
     assert f"    {command}\n" in readme
     assert f"\n{command}\n" in ci
     assert "\nsphinx-build -W --keep-going -b html docs docs/_build/html\n" in ci
+
+
+def test_methods_page_tabulates_every_record_of_the_method_table():
+    from resample_jax import methods
+
+    page = api_pages.render_page("resample_jax.methods", "Title", "Intro.")
+    rows = re.findall(r"^   \* - (.*)$", page, re.M)
+    expected = []
+    for table in (methods.UPSAMPLERS, methods.DOWNSAMPLERS):
+        expected += ["name", *(api_pages._cell(n) for n in table)]
+    assert rows == expected
+
+
+@pytest.mark.parametrize("text", ["bed_of_nails", "a*b `c` |d| e\\f", "2^rank, x_i * y_"])
+def test_table_cells_read_back_as_the_original_text(text):
+    from docutils.core import publish_doctree
+
+    tree = publish_doctree(api_pages._cell(text), settings_overrides={"report_level": 2})
+    assert tree.astext() == text
