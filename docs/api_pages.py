@@ -121,7 +121,7 @@ def _cell(text: object) -> str:
 
 
 def method_table(methods) -> list[str]:
-    """reST list-tables of the records of ``UPSAMPLERS`` and ``DOWNSAMPLERS``, read at build time."""
+    """reST list-tables of the records of ``UPSAMPLERS`` / ``DOWNSAMPLERS``, read at build time."""
     columns = ("name", "learned", "factors", "description", "reference")
     lines = []
     for title, table in (
