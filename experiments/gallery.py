@@ -123,7 +123,10 @@ def _per_channel(module, x: np.ndarray, *extra) -> np.ndarray:
     import jax.numpy as jnp
 
     xb = jnp.asarray(np.moveaxis(x, -1, 0)[..., None])
-    y = np.asarray(module(xb, *extra))[..., 0]
+    y = module(xb, *extra)
+    if isinstance(y, tuple):  # a downsampler that also returns what its paired upsampler needs
+        y = y[0]
+    y = np.asarray(y)[..., 0]
     return np.moveaxis(y, 0, -1)
 
 
