@@ -945,6 +945,51 @@ def _apply_overrides(
     return r
 
 
+def resize_options(
+    size: Any = None,
+    method: str | Kernel = "linear",
+    *,
+    scale: Any = None,
+    antialias: bool | None = None,
+    align_corners: bool = False,
+    convention: str = "jax",
+    coordinates: str | None = None,
+    nearest_mode: str | None = None,
+    border: str | None = None,
+    cubic_a: float | None = None,
+    recompute_scale: bool | None = None,
+) -> tuple[int, tuple[int, ...] | None, tuple[float, ...] | None, _Recipe, bool]:
+    """Every check of :func:`resize` that needs no array (modules run it at construction).
+
+    Returns ``(rank, size, scale, recipe, recompute_scale)`` canonical: ``size`` or ``scale`` is
+    None, as given.
+    """
+    convention = _v.check_choice(_FN, "convention", convention, CONVENTIONS)
+    canon = _canonical_method(method)
+    if (size is None) == (scale is None):
+        raise ValueError(
+            f"{_FN}: pass exactly one of `size` and `scale`; got size={size!r}, scale={scale!r}."
+        )
+    for flag, value in (("align_corners", align_corners), ("antialias", antialias),
+                        ("recompute_scale", recompute_scale)):
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{_FN}: `{flag}` must be a bool; got {value!r}.")
+    align_corners = bool(align_corners)
+    out_size = scales = None
+    if size is not None:
+        rank = _v.rank_of(_FN, "size", size)
+        out_size = _v.int_tuple(_FN, "size", size, rank, minimum=1)
+    else:
+        rank = _v.rank_of(_FN, "scale", scale)
+        scales = _v.float_tuple(_FN, "scale", scale, rank)
+    recipe = _recipe(convention, canon, rank, antialias, align_corners)
+    recipe = _apply_overrides(recipe, canon, convention, align_corners, coordinates, nearest_mode,
+                              border, cubic_a)
+    if recompute_scale is None:
+        recompute_scale = convention not in ("pytorch", "opencv")
+    return rank, out_size, scales, recipe, recompute_scale
+
+
 def resize(
     x: jax.typing.ArrayLike,
     size: int | tuple[int, ...] | None = None,
@@ -1075,24 +1120,11 @@ def resize(
       (zero-size outputs), jax#15768 and pytorch#19650 (cubic a = -0.5 vs -0.75); opencv#21472
       (INTER_AREA when one axis grows).
     """
-    convention = _v.check_choice(_FN, "convention", convention, CONVENTIONS)
-    canon = _canonical_method(method)
-    if (size is None) == (scale is None):
-        raise ValueError(
-            f"{_FN}: pass exactly one of `size` and `scale`; got size={size!r}, scale={scale!r}."
-        )
-    for flag, value in (("align_corners", align_corners), ("antialias", antialias),
-                        ("recompute_scale", recompute_scale)):
-        if value is not None and not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{_FN}: `{flag}` must be a bool; got {value!r}.")
-    align_corners = bool(align_corners)
-    if size is not None:
-        rank = _v.rank_of(_FN, "size", size)
-        out_size = _v.int_tuple(_FN, "size", size, rank, minimum=1)
-        scales = None
-    else:
-        rank = _v.rank_of(_FN, "scale", scale)
-        scales = _v.float_tuple(_FN, "scale", scale, rank)
+    rank, out_size, scales, recipe, recompute_scale = resize_options(
+        size, method, scale=scale, antialias=antialias, align_corners=align_corners,
+        convention=convention, coordinates=coordinates, nearest_mode=nearest_mode, border=border,
+        cubic_a=cubic_a, recompute_scale=recompute_scale,
+    )
     arr = _v.check_array(_FN, x, rank)
     in_size = _v.spatial_shape(arr, rank)
     if any(v == 0 for v in in_size):
@@ -1107,16 +1139,11 @@ def resize(
                 f"{_FN}: `scale`={scale!r} gives an output size {out_size} for input size "
                 f"{in_size} (floor(in * scale)); every output size must be >= 1."
             )
-    recipe = _recipe(convention, canon, rank, antialias, align_corners)
-    recipe = _apply_overrides(recipe, canon, convention, align_corners, coordinates, nearest_mode,
-                              border, cubic_a)
     if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.floating):
         raise TypeError(
             f"{_FN}: method {method!r} needs a floating input; got dtype {arr.dtype}. Cast it, or "
             "use method='nearest' (which keeps integer dtypes)."
         )
-    if recompute_scale is None:
-        recompute_scale = convention not in ("pytorch", "opencv")
     kinds = [recipe.kind] * rank
     if recipe.kind == "cv_area" and any(o > n for n, o in zip(in_size, out_size, strict=True)):
         kinds = ["cv_area_up"] * rank

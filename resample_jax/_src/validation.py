@@ -50,6 +50,13 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def check_bool(fn: str, name: str, value: Any) -> bool:
+    """Raises TypeError unless ``value`` is a bool (NumPy's included); returns it as a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}: `{name}` must be a bool; got {value!r}.")
+    return bool(value)
+
+
 def rank_of(fn: str, name: str, value: Any) -> int:
     """Spatial rank implied by a size / window / factor argument: its length, or 2 for a scalar."""
     if _is_int(value) or isinstance(value, numbers.Real) and not isinstance(value, bool):
