@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from experiments import configs
+from experiments import configs, gallery
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(task, help=cls.__doc__.splitlines()[0])
         p.add_argument("--workdir", required=True, help="output directory (reused to resume)")
         configs.add_arguments(p, cls)
+    gallery.add_arguments(sub.add_parser("gallery", help=gallery.HELP))
     args = parser.parse_args(argv)
+    if args.task == "gallery":
+        return gallery.run(args)
     config = configs.from_namespace(configs.CONFIGS[args.task], args)
 
     # Imported after parsing so --help answers without loading JAX.

@@ -28,6 +28,7 @@ import numpy as np
 from resample_jax._src import validation
 
 Initializer = Callable[..., jax.Array]
+"""An initializer: ``init(key, shape, dtype) -> jax.Array``, as in ``jax.nn.initializers``."""
 
 __all__ = [
     "Initializer",

@@ -167,6 +167,7 @@ def conv_transpose(
     * ``"SAME"``: ``n * s`` samples; crops ``(K - s) // 2`` low and the rest high when ``s < K``,
       else nothing low and ``s - K`` zeros appended high.
     * ``"VALID"``: ``n * s + max(K - s, 0)`` samples: the full output, zero-padded to ``n * s``.
+
     The strings reproduce ``lax.conv_transpose(x, k, s, padding, rhs_dilation=dilation,
     transpose_kernel=True)`` (or with ``k`` flipped, see below); they are not the adjoint of
     ``strided_conv`` with the same string.
