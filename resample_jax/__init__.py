@@ -23,6 +23,7 @@ from resample_jax._src.conv import (
     strided_conv,
     subpixel_conv,
 )
+from resample_jax._src.fir import filtered_activation, firwin, resample_poly, upfirdn
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
 from resample_jax._src.kernels import Kernel
@@ -61,6 +62,10 @@ __all__ = [
     "RESIZE_METHODS",
     "ResizeMethodInfo",
     "resize",
+    "filtered_activation",
+    "firwin",
+    "resample_poly",
+    "upfirdn",
     "affine_grid",
     "grid_sample",
     # pooling
