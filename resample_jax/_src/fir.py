@@ -350,10 +350,39 @@ def _poly_filter(fn: str, window: Any, up: int, down: int) -> tuple[np.ndarray, 
         h = firwin(2 * half + 1, 1.0 / max_rate, window=window)
     else:
         h = np.asarray(window, np.float64)
-        if h.ndim != 1 or h.size == 0 or not np.all(np.isfinite(h)):
-            raise ValueError(f"{fn}: a `window` array must be 1-D, non-empty and finite.")
         half = (h.size - 1) // 2
     return h * up, half
+
+
+def resample_poly_options(
+    up: Any,
+    down: Any,
+    *,
+    window: Any = ("kaiser", 5.0),
+    padtype: str = "constant",
+    cval: float | None = None,
+    rank: int = 2,
+    fn: str = "resample_poly",
+):
+    """Every check of :func:`resample_poly` that needs no array (modules run it at construction).
+
+    Returns ``(rank, up, down, window, padtype)`` canonical.
+    """
+    rank = v.check_rank(fn, rank)
+    up_t = v.int_tuple(fn, "up", up, rank)
+    down_t = v.int_tuple(fn, "down", down, rank)
+    padtype = v.check_choice(fn, "padtype", padtype, UPFIRDN_MODES + BACKGROUND_PADTYPES)
+    if cval is not None and padtype != "constant":
+        raise ValueError(f"{fn}: `cval` is only used with padtype='constant'; got {padtype!r}.")
+    if cval is not None and (isinstance(cval, bool) or not isinstance(cval, (int, float))):
+        raise TypeError(f"{fn}: `cval` must be a real number or None; got {cval!r}.")
+    if isinstance(window, (str, tuple)):
+        _parse_window(fn, window)
+    else:
+        window = np.asarray(window)
+        if window.ndim != 1 or window.size == 0 or not np.all(np.isfinite(window)):
+            raise ValueError(f"{fn}: a `window` array must be 1-D, non-empty and finite.")
+    return rank, up_t, down_t, window, padtype
 
 
 def resample_poly(
@@ -401,20 +430,13 @@ def resample_poly(
       spatial axis in turn); Crochiere & Rabiner, "Multirate Digital Signal Processing", 1983.
     """
     fn = "resample_poly"
-    rank = v.check_rank(fn, rank)
+    rank, up_t, down_t, window, padtype = resample_poly_options(
+        up, down, window=window, padtype=padtype, cval=cval, rank=rank, fn=fn
+    )
     arr = _check_input(fn, x, rank)
-    up_t = v.int_tuple(fn, "up", up, rank)
-    down_t = v.int_tuple(fn, "down", down, rank)
-    padtype = v.check_choice(fn, "padtype", padtype, UPFIRDN_MODES + BACKGROUND_PADTYPES)
-    if cval is not None and padtype != "constant":
-        raise ValueError(f"{fn}: `cval` is only used with padtype='constant'; got {padtype!r}.")
-    if cval is not None and (isinstance(cval, bool) or not isinstance(cval, (int, float))):
-        raise TypeError(f"{fn}: `cval` must be a real number or None; got {cval!r}.")
-    if padtype in BACKGROUND_PADTYPES and jnp.issubdtype(arr.dtype, jnp.complexfloating):
-        if padtype != "mean":
+    if padtype in BACKGROUND_PADTYPES and padtype != "mean":
+        if jnp.issubdtype(arr.dtype, jnp.complexfloating):
             raise ValueError(f"{fn}: padtype {padtype!r} is not defined for complex inputs.")
-    if not isinstance(window, (str, tuple)):
-        window = np.asarray(window)
     y = arr
     size = v.spatial_shape(arr, rank)
     for d in range(rank):
@@ -446,12 +468,36 @@ def resample_poly(
     return y if y is not arr else jnp.array(arr, copy=True)
 
 
-def _lowpass_step(fn, numtaps, factor, window, d, rank):
+def _lowpass_step(numtaps, factor, window, d):
     """One axis of a centred low-pass for a rate change by ``factor`` (cutoff 1 / factor of the
     high rate's Nyquist, gain ``factor`` when it interpolates)."""
     h = firwin(numtaps, 1.0 / factor, window=window)
     half = (numtaps - 1) // 2
     return ((d,), tuple(float(t) for t in h)), (half, numtaps - 1 - half)
+
+
+def filtered_activation_options(
+    activation: Any = jax.nn.leaky_relu,
+    *,
+    up: int = 2,
+    down: int = 2,
+    numtaps: int = 25,
+    window: Any = ("kaiser", 8.0),
+    mode: str = "constant",
+    rank: int = 2,
+    fn: str = "filtered_activation",
+) -> tuple[int, int, int]:
+    """Every check of :func:`filtered_activation` that needs no array; returns ``(rank, up,
+    down)``."""
+    rank = v.check_rank(fn, rank)
+    if not callable(activation):
+        raise TypeError(f"{fn}: `activation` must be callable; got {activation!r}.")
+    (up_i,), (down_i,) = v.int_tuple(fn, "up", up, 1), v.int_tuple(fn, "down", down, 1)
+    if isinstance(numtaps, bool) or not isinstance(numtaps, int) or numtaps < 3 or numtaps % 2 == 0:
+        raise ValueError(f"{fn}: `numtaps` must be an odd int >= 3; got {numtaps!r}.")
+    v.check_choice(fn, "mode", mode, UPFIRDN_MODES)
+    _parse_window(fn, window)
+    return rank, up_i, down_i
 
 
 def filtered_activation(
@@ -501,21 +547,17 @@ def filtered_activation(
       sec. 3.2 ("filtered nonlinearities").
     """
     fn = "filtered_activation"
-    rank = v.check_rank(fn, rank)
+    rank, up_i, down_i = filtered_activation_options(
+        activation, up=up, down=down, numtaps=numtaps, window=window, mode=mode, rank=rank, fn=fn
+    )
+    mode = mode.lower()
     arr = v.check_array(fn, x, rank)
     v.check_floating(fn, arr)
-    if not callable(activation):
-        raise TypeError(f"{fn}: `activation` must be callable; got {activation!r}.")
-    (up_i,), (down_i,) = v.int_tuple(fn, "up", up, 1), v.int_tuple(fn, "down", down, 1)
-    if isinstance(numtaps, bool) or not isinstance(numtaps, int) or numtaps < 3 or numtaps % 2 == 0:
-        raise ValueError(f"{fn}: `numtaps` must be an odd int >= 3; got {numtaps!r}.")
-    mode = v.check_choice(fn, "mode", mode, UPFIRDN_MODES)
-    _parse_window(fn, window)
     ones = (1,) * rank
     y = arr
     if up_i > 1:
         steps, pads = zip(
-            *(_lowpass_step(fn, numtaps, up_i, window, d, rank) for d in range(rank)), strict=True
+            *(_lowpass_step(numtaps, up_i, window, d) for d in range(rank)), strict=True
         )
         gain = float(up_i) ** rank
         y = _run(fn, y, steps, (up_i,) * rank, ones, pads, mode, 0.0, rank) * jnp.asarray(
@@ -524,7 +566,7 @@ def filtered_activation(
     y = activation(y)
     if down_i > 1:
         steps, pads = zip(
-            *(_lowpass_step(fn, numtaps, down_i, window, d, rank) for d in range(rank)),
+            *(_lowpass_step(numtaps, down_i, window, d) for d in range(rank)),
             strict=True,
         )
         y = _run(fn, y, steps, ones, (down_i,) * rank, pads, mode, 0.0, rank)
