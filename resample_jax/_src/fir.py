@@ -321,7 +321,7 @@ def upfirdn(
       >>> import jax.numpy as jnp
       >>> y = upfirdn(jnp.ones((1, 4, 4, 3)), jnp.array([1.0, 1.0]), up=2)
       >>> y.shape
-      (1, 9, 9, 3)
+      (1, 8, 8, 3)
 
     References:
       Vaidyanathan, "Multirate Systems and Filter Banks", 1993, ch. 4 (polyphase
