@@ -20,6 +20,7 @@ from resample_jax._src.adaptive import (
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
 from resample_jax._src.conv import resize_conv, strided_conv, subpixel_conv
+from resample_jax._src.fir import filtered_activation, firwin, resample_poly, upfirdn
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
 from resample_jax._src.kernels import Kernel
@@ -78,6 +79,10 @@ __all__ = [
     "ResizeMethodInfo",
     "resize",
     "scale_and_translate",
+    "filtered_activation",
+    "firwin",
+    "resample_poly",
+    "upfirdn",
     "affine_grid",
     "grid_sample",
     # pooling

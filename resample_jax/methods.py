@@ -212,6 +212,10 @@ METHODS: tuple[Method, ...] = (
            "Learned point sampling: predicted offsets around bilinear positions, then grid_sample.",
            "Liu et al., Learning to Upsample by Learning to Sample, ICCV 2023."),
     # Downsampling.
+    Method("resample_poly", "up", False,
+           lambda a: _b("ResamplePoly", a.factor, 1, rank=a.rank),
+           "Zero insertion, Kaiser-windowed sinc low-pass (20 f + 1 taps), polyphase.",
+           "scipy.signal.resample_poly; Crochiere & Rabiner 1983.", aliases=("polyphase_fir",)),
     Method("max_pool", "down", False, lambda a: _b("MaxPool", a.factor),
            "Max over non-overlapping factor-sized windows.",
            "torch max_pool2d(kernel=f, stride=f); flax.linen.max_pool.", aliases=("max",)),
@@ -243,6 +247,10 @@ METHODS: tuple[Method, ...] = (
            "Space to depth (channels * prod(factor)), then a 1x1 projection.",
            "Shi et al. 2016; tf.nn.space_to_depth; torch pixel_unshuffle.",
            channels="multiply", aliases=("space_to_depth",)),
+    Method("resample_poly", "down", False,
+           lambda a: _b("ResamplePoly", 1, a.factor, rank=a.rank),
+           "Kaiser-windowed sinc low-pass (20 f + 1 taps), then every f-th sample, polyphase.",
+           "scipy.signal.resample_poly; Crochiere & Rabiner 1983.", aliases=("polyphase_fir",)),
     Method("haar", "down", False, lambda a: _b("HaarDownsample", rank=a.rank),
            "Orthonormal Haar transform (2^rank subbands), then a 1x1 projection; even sizes only.",
            "Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
@@ -295,8 +303,9 @@ def upsampler_names(learned: bool | None = None, *, include_paired: bool = False
       A sorted list of names, each accepted by :func:`make_upsampler`.
 
     Example:
-      >>> upsampler_names(learned=False)
-      ['bed_of_nails', 'bicubic', 'bilinear', 'lanczos3', 'nearest']
+      >>> names = upsampler_names(learned=False)
+      >>> "bilinear" in names, "pixel_shuffle" in names, "max_unpool" in names
+      (True, False, False)
     """
     return _names(UPSAMPLERS, learned, include_paired)
 

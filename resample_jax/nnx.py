@@ -35,7 +35,7 @@ import jax
 from flax import nnx
 from jax.typing import ArrayLike
 
-from resample_jax._src import adaptive, blur, fusion, pooling, shuffle, unpooling, validation
+from resample_jax._src import adaptive, blur, fir, fusion, pooling, shuffle, unpooling, validation
 from resample_jax._src.layers import (
     CARAFE,
     ConvTranspose,
@@ -61,6 +61,7 @@ __all__ = [
     "ConvTranspose",
     "Downsample",
     "DySample",
+    "FilteredActivation",
     "FractionalStridedConv",
     "Fuse",
     "HaarDownsample",
@@ -71,6 +72,7 @@ __all__ = [
     "MaxUnpool",
     "PixelShuffle",
     "PixelUnshuffle",
+    "ResamplePoly",
     "Resize",
     "ResizeConv",
     "SoftPool",
@@ -288,6 +290,18 @@ class PixelUnshuffle(_Op, fn=shuffle.pixel_unshuffle, checks=(shuffle.shuffle_op
 class BedOfNails(_Op, fn=shuffle.bed_of_nails, checks=(shuffle.nails_options,),
                  defaults={"factor": 2}):
     """Zero-insertion upsampling (:func:`resample_jax.bed_of_nails`)."""
+
+
+class ResamplePoly(_Op, fn=fir.resample_poly, checks=(fir.resample_poly_options,)):
+    """Polyphase resampling by ``up / down`` with a Kaiser-windowed sinc
+    (:func:`resample_jax.resample_poly`, ``scipy.signal.resample_poly``'s filter and alignment)."""
+
+
+class FilteredActivation(
+    _Op, fn=fir.filtered_activation, checks=(fir.filtered_activation_options,)
+):
+    """A nonlinearity applied at ``up`` times the sampling rate between low-pass filters
+    (:func:`resample_jax.filtered_activation`, StyleGAN3's alias-free activation)."""
 
 
 class HaarDownsample(_Op, fn=haar_downsample, checks=(validation.check_rank,)):
