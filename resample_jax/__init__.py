@@ -50,6 +50,7 @@ from resample_jax._src.shuffle import (
 )
 from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
 from resample_jax._src.unpooling import max_unpool
+from resample_jax._src.dwt import dwt, idwt, wavelet_pool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
 __version__ = "0.1.0"
@@ -79,9 +80,11 @@ __all__ = [
     # unpooling, shuffling, wavelets, pyramids
     "bed_of_nails",
     "depth_to_space",
+    "dwt",
     "gaussian_pyramid",
     "haar_downsample",
     "haar_upsample",
+    "idwt",
     "laplacian_pyramid",
     "max_unpool",
     "pixel_shuffle",
@@ -90,6 +93,7 @@ __all__ = [
     "pyr_up",
     "reconstruct_laplacian",
     "space_to_depth",
+    "wavelet_pool",
     # convolutional resamplers, blur pooling, CARAFE, fusion
     "blur_pool",
     "carafe",
