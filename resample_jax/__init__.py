@@ -23,6 +23,7 @@ from resample_jax._src.conv import (
     strided_conv,
     subpixel_conv,
 )
+from resample_jax._src.dwt import dwt, idwt, wavelet_pool
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
 from resample_jax._src.kernels import Kernel
@@ -50,7 +51,6 @@ from resample_jax._src.shuffle import (
 )
 from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
 from resample_jax._src.unpooling import max_unpool
-from resample_jax._src.dwt import dwt, idwt, wavelet_pool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
 __version__ = "0.1.0"

@@ -58,7 +58,7 @@ def _band_count(rank: int) -> int:
 
 
 def dwt_size(size: int, filter_length: int, mode: str) -> int:
-    """Coefficients per subband along an axis of ``size`` samples (PyWavelets' ``dwt_coeff_len``)."""
+    """Coefficients per subband along an axis of ``size`` samples (``pywt.dwt_coeff_len``)."""
     if mode == "periodization":
         return -(-size // 2)
     return (size + filter_length - 1) // 2
