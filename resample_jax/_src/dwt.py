@@ -258,10 +258,10 @@ def _check_sizes(fn: str, spatial, bank: wf.Wavelet, mode: str, what: str) -> No
                 f"{fn}: every spatial size of `x` must be >= {minimum} in mode {mode!r}; got "
                 f"{tuple(spatial)}."
             )
-    elif mode != "periodization" and min(spatial) < (f - 1) / 2:
+    elif mode != "periodization" and min(spatial) < f // 2:
         raise ValueError(
             f"{fn}: with wavelet {bank.name!r} ({f} taps) in mode {mode!r} each subband needs at "
-            f"least {(f - 1 + 1) // 2} coefficients per axis (output size 2*n - {f} + 2 >= 1); "
+            f"least {f // 2} coefficients per axis (output size 2*n - {f} + 2 >= 1); "
             f"got spatial sizes {tuple(spatial)}."
         )
 
