@@ -47,7 +47,8 @@ def check_wavelet(fn: str, wavelet) -> wf.Wavelet:
     if key not in wf.WAVELET_NAMES:
         raise ValueError(
             f"{fn}: unknown wavelet {wavelet!r}; supported are 'haar', 'db1'..'db{wf.MAX_DB}', "
-            f"'sym2'..'sym{wf.MAX_SYM}', and 'biorX.Y' / 'rbioX.Y' for X.Y in "
+            f"'sym2'..'sym{wf.MAX_SYM}', 'coif1'..'coif{wf.MAX_COIF}', and 'biorX.Y' / "
+            f"'rbioX.Y' for X.Y in "
             f"{[f'{a}.{b}' for a, b in wf.BIOR_ORDERS]}.{validation.suggest(key, wf.WAVELET_NAMES)}"
         )
     return wf.get_wavelet(key)
@@ -266,6 +267,18 @@ def _check_sizes(fn: str, spatial, bank: wf.Wavelet, mode: str, what: str) -> No
         )
 
 
+def _analysis(fn: str, x, wavelet, mode, rank, *, detail: bool) -> jax.Array:
+    """Validates the arguments of :func:`dwt` / :func:`wavelet_pool`, then runs the jitted core."""
+    r = validation.check_rank(fn, rank)
+    bank = check_wavelet(fn, wavelet)
+    m = validation.check_choice(fn, "mode", mode, MODES)
+    arr = validation.check_array(fn, x, r)
+    validation.check_floating(fn, arr)
+    _check_sizes(fn, validation.spatial_shape(arr, r), bank, m, "x")
+    flat, batch = validation.flatten_batch(arr, r)
+    return validation.unflatten_batch(_dwt(flat, bank.name, m, r, detail), batch)
+
+
 def dwt(
     x: ArrayLike, wavelet: str = "db2", *, mode: str = "periodization", rank: int = 2
 ) -> jax.Array:
@@ -290,7 +303,8 @@ def dwt(
 
     Args:
       x: ``[*batch, *spatial, C]`` floating array.
-      wavelet: ``"haar"``, ``"db1"``..``"db20"``, ``"sym2"``..``"sym20"``, ``"biorX.Y"`` or
+      wavelet: ``"haar"``, ``"db1"``..``"db20"``, ``"sym2"``..``"sym20"``, ``"coif1"``..
+        ``"coif4"``, ``"biorX.Y"`` or
         ``"rbioX.Y"`` (X.Y in 1.1, 1.3, 1.5, 2.2, 2.4, 2.6, 2.8, 3.1, 3.3, 3.5, 3.7, 3.9, 4.4, 5.5,
         6.8); case-insensitive.
       mode: boundary extension, one of the modes above.
@@ -315,15 +329,7 @@ def dwt(
       Mallat, "A theory for multiresolution signal decomposition", IEEE TPAMI 1989; Daubechies,
       "Ten Lectures on Wavelets", SIAM 1992; Lee et al., "PyWavelets", JOSS 2019 (modes, layout).
     """
-    fn = "dwt"
-    r = validation.check_rank(fn, rank)
-    bank = check_wavelet(fn, wavelet)
-    m = validation.check_choice(fn, "mode", mode, MODES)
-    arr = validation.check_array(fn, x, r)
-    validation.check_floating(fn, arr)
-    _check_sizes(fn, validation.spatial_shape(arr, r), bank, m, "x")
-    flat, batch = validation.flatten_batch(arr, r)
-    return validation.unflatten_batch(_dwt(flat, bank.name, m, r), batch)
+    return _analysis("dwt", x, wavelet, mode, rank, detail=True)
 
 
 def idwt(
@@ -414,12 +420,4 @@ def wavelet_pool(
     References:
       Williams & Li, "Wavelet pooling for convolutional neural networks", ICLR 2018.
     """
-    fn = "wavelet_pool"
-    r = validation.check_rank(fn, rank)
-    bank = check_wavelet(fn, wavelet)
-    m = validation.check_choice(fn, "mode", mode, MODES)
-    arr = validation.check_array(fn, x, r)
-    validation.check_floating(fn, arr)
-    _check_sizes(fn, validation.spatial_shape(arr, r), bank, m, "x")
-    flat, batch = validation.flatten_batch(arr, r)
-    return validation.unflatten_batch(_dwt(flat, bank.name, m, r, detail=False), batch)
+    return _analysis("wavelet_pool", x, wavelet, mode, rank, detail=False)
