@@ -92,7 +92,7 @@ BAD = {
     "filter_size": 0, "offset": -1, "rank": 4, "mode": "bogus", "match": "bogus",
     "in_features": 0, "out_features": 0, "kernel_size": 0, "stride": 0, "groups": 0,
     "output_padding": -1, "compressed_features": 0, "encoder_size": 2, "up_kernel_size": 2,
-    "dyscope": "yes",
+    "dyscope": "yes", "wavelet": "bogus",
 }
 UNCHECKED = {"use_bias", "kernel_init", "bias_init", "param_dtype"}
 

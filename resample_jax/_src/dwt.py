@@ -54,6 +54,13 @@ def check_wavelet(fn: str, wavelet) -> wf.Wavelet:
     return wf.get_wavelet(key)
 
 
+def dwt_options(fn: str, wavelet, mode, rank) -> tuple[wf.Wavelet, str, int]:
+    """Checks the array-free options of :func:`dwt`, :func:`idwt` and :func:`wavelet_pool` (and
+    of their modules); returns the filter bank, the lower-case mode and the rank."""
+    r = validation.check_rank(fn, rank)
+    return check_wavelet(fn, wavelet), validation.check_choice(fn, "mode", mode, MODES), r
+
+
 def _band_count(rank: int) -> int:
     return 2**rank
 
@@ -269,9 +276,7 @@ def _check_sizes(fn: str, spatial, bank: wf.Wavelet, mode: str, what: str) -> No
 
 def _analysis(fn: str, x, wavelet, mode, rank, *, detail: bool) -> jax.Array:
     """Validates the arguments of :func:`dwt` / :func:`wavelet_pool`, then runs the jitted core."""
-    r = validation.check_rank(fn, rank)
-    bank = check_wavelet(fn, wavelet)
-    m = validation.check_choice(fn, "mode", mode, MODES)
+    bank, m, r = dwt_options(fn, wavelet, mode, rank)
     arr = validation.check_array(fn, x, r)
     validation.check_floating(fn, arr)
     _check_sizes(fn, validation.spatial_shape(arr, r), bank, m, "x")
@@ -369,9 +374,7 @@ def idwt(
       Mallat 1989; Daubechies 1992; Lee et al., "PyWavelets", JOSS 2019.
     """
     fn = "idwt"
-    r = validation.check_rank(fn, rank)
-    bank = check_wavelet(fn, wavelet)
-    m = validation.check_choice(fn, "mode", mode, MODES)
+    bank, m, r = dwt_options(fn, wavelet, mode, rank)
     arr = validation.check_array(fn, coeffs, r, name="coeffs")
     validation.check_floating(fn, arr, name="coeffs")
     if arr.shape[-1] % _band_count(r):
