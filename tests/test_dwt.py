@@ -259,3 +259,16 @@ def test_channels_dtype_and_rank_errors():
         rj.idwt(np.zeros((2, 2, 4), np.int32))
     with pytest.raises(ValueError, match="rank"):
         rj.dwt(np.zeros((4, 1), np.float32), rank=4)
+
+
+def test_method_records_build_the_wavelet_modules(rng):
+    from flax import nnx
+
+    from resample_jax import methods
+
+    x = rng.standard_normal((2, 6, 4, 3)).astype(np.float32)
+    pool = methods.make_downsampler("wavelet_pool", 3, 3, 2, rngs=nnx.Rngs(0))
+    _util.assert_close(pool(x), 2 * _util.torch_call(torch.nn.functional.avg_pool2d, x, 2))
+    down = methods.make_downsampler("dwt_db2", 3, 5, 2, rngs=nnx.Rngs(0))
+    up = methods.make_upsampler("db2", 5, 3, 2, rngs=nnx.Rngs(0))
+    assert down(x).shape == (2, 3, 2, 5) and up(down(x)).shape == x.shape
