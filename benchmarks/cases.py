@@ -382,6 +382,28 @@ def _conv_transpose(ours, size: Size, dtype, rng) -> Problem:
     return Problem((x, kernel), ("image", "kernel"), (0, 1), (n, 2 * h, 2 * w, c), contenders)
 
 
+def _dwt(mode: str):
+    """db2 in 2-D vs pywt.dwtn, called through jax.pure_callback (adds a host copy off CPU)."""
+
+    def build(ours, size: Size, dtype, rng) -> Problem:
+        from resample_jax._src.dwt import dwt_size
+
+        n, h, w, c = size.feature_map
+        out = (n, dwt_size(h, 4, mode), dwt_size(w, 4, mode), 4 * c)
+
+        def host(x):
+            bands = importlib.import_module("pywt").dwtn(
+                np.asarray(x, np.float32), "db2", mode=mode, axes=(1, 2))
+            return np.concatenate([bands[k] for k in ("aa", "ad", "da", "dd")], -1).astype(x.dtype)
+
+        peer = lambda x: jax.pure_callback(host, jax.ShapeDtypeStruct(out, x.dtype), x)  # noqa: E731
+        contenders = [Contender("resample_jax", OURS, lambda x: ours(x, "db2", mode=mode)),
+                      Contender("pywt.dwtn", PEER, peer)]
+        return Problem((_normal(rng, size.feature_map, dtype),), ("image",), (0,), out, contenders)
+
+    return build
+
+
 _BICUBIC_TORCH = "torch bicubic uses Keys a=-0.75 and clamps at borders (jax.image: a=-0.5)"
 
 # fmt: off
@@ -412,6 +434,10 @@ OPS: dict[str, Op] = {
            _max_unpool, "max unpool 2x2"),
         Op("conv_transpose", "conv", (FWD, FWD_BWD), False, ("conv", "conv_transpose"),
            _conv_transpose, "conv transpose k4 s2"),
+        Op("dwt_periodization", "wavelets", (FWD,), False, ("dwt", "dwt"),
+           _dwt("periodization"), "dwt db2 periodization"),
+        Op("dwt_symmetric", "wavelets", (FWD,), False, ("dwt", "dwt"),
+           _dwt("symmetric"), "dwt db2 symmetric"),
     )
 }
 # fmt: on

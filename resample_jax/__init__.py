@@ -20,6 +20,7 @@ from resample_jax._src.adaptive import (
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
 from resample_jax._src.conv import resize_conv, strided_conv, subpixel_conv
+from resample_jax._src.dwt import dwt, idwt, wavelet_pool
 from resample_jax._src.fir import filtered_activation, firwin, resample_poly, upfirdn
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
@@ -101,9 +102,11 @@ __all__ = [
     # unpooling, shuffling, wavelets, pyramids
     "bed_of_nails",
     "depth_to_space",
+    "dwt",
     "gaussian_pyramid",
     "haar_downsample",
     "haar_upsample",
+    "idwt",
     "laplacian_pyramid",
     "max_unpool",
     "pixel_shuffle",
@@ -112,6 +115,7 @@ __all__ = [
     "pyr_up",
     "reconstruct_laplacian",
     "space_to_depth",
+    "wavelet_pool",
     # convolutional resamplers, blur pooling, CARAFE, fusion
     "blur_pool",
     "carafe",

@@ -153,6 +153,20 @@ def _conv_transpose(a: BuildArgs) -> Build:
               tuple(p for p, _ in pads), output_padding=tuple(q for _, q in pads))
 
 
+def _wavelet(wavelet: str, direction: str) -> Method:
+    """A wavelet transform (:func:`resample_jax.dwt`, periodization) down, its inverse up."""
+    up = direction == "up"
+    what = f"{wavelet} wavelet transform, 2^rank subbands, periodization"
+    return Method(
+        wavelet, direction, up, lambda a: _b("IDWT" if up else "DWT", wavelet, rank=a.rank),
+        f"1x1 projection to the subbands of each output channel, then the inverse {what}."
+        if up else f"{what}, then a 1x1 projection.",
+        "Daubechies, Ten Lectures on Wavelets, 1992; pywt.idwtn / pywt.dwtn.",
+        factors="2", channels="divide" if up else "multiply",
+        aliases=(f"{'idwt' if up else 'dwt'}_{wavelet}",),
+    )
+
+
 def _resize(method: str, direction: str, description: str, reference: str, **kw: Any) -> Method:
     module = "Upsample" if direction == "up" else "Downsample"
     resize_name = {"bilinear": "linear", "bicubic": "cubic"}.get(method, method)
@@ -185,6 +199,7 @@ METHODS: tuple[Method, ...] = (
            "Haar transform.",
            "Haar 1910; Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
            factors="2", channels="divide"),
+    _wavelet("db2", "up"),
     Method("pixel_shuffle", "up", True,
            lambda a: _b("SubPixelConv", a.in_features, a.out_features, a.factor,
                         a.kernel_size or 3),
@@ -255,6 +270,11 @@ METHODS: tuple[Method, ...] = (
            "Orthonormal Haar transform (2^rank subbands), then a 1x1 projection; even sizes only.",
            "Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
            factors="2", channels="multiply"),
+    _wavelet("db2", "down"),
+    Method("wavelet_pool", "down", False, lambda a: _b("WaveletPool", rank=a.rank),
+           "Haar approximation subband: the paper's second-level reconstruction (2x the mean).",
+           "Williams & Li, Wavelet pooling for convolutional neural networks, ICLR 2018.",
+           factors="2"),
     _resize("nearest", "down", "Nearest resize: keeps one pixel per block (no filter).",
             "jax.image.resize 'nearest'."),
     _resize("bilinear", "down", "Antialiased linear resize (tent widened by f).",

@@ -36,6 +36,7 @@ from flax import nnx
 from jax.typing import ArrayLike
 
 from resample_jax._src import adaptive, blur, fir, fusion, pooling, shuffle, unpooling, validation
+from resample_jax._src.dwt import dwt, dwt_options, idwt, wavelet_pool
 from resample_jax._src.layers import (
     CARAFE,
     ConvTranspose,
@@ -59,6 +60,7 @@ __all__ = [
     "BlurPool",
     "CARAFE",
     "ConvTranspose",
+    "DWT",
     "Downsample",
     "DySample",
     "FilteredActivation",
@@ -66,6 +68,7 @@ __all__ = [
     "Fuse",
     "HaarDownsample",
     "HaarUpsample",
+    "IDWT",
     "LPPool",
     "MaxBlurPool",
     "MaxPool",
@@ -79,6 +82,7 @@ __all__ = [
     "StridedConv",
     "SubPixelConv",
     "Upsample",
+    "WaveletPool",
 ]
 
 
@@ -310,6 +314,19 @@ class HaarDownsample(_Op, fn=haar_downsample, checks=(validation.check_rank,)):
 
 class HaarUpsample(_Op, fn=haar_upsample, checks=(validation.check_rank,)):
     """Inverse of :class:`HaarDownsample` (:func:`resample_jax.haar_upsample`)."""
+
+
+class DWT(_Op, fn=dwt, checks=(dwt_options,)):
+    """One level of the discrete wavelet transform, subbands on the channels
+    (:func:`resample_jax.dwt`)."""
+
+
+class IDWT(_Op, fn=idwt, checks=(dwt_options,)):
+    """Inverse of :class:`DWT` (:func:`resample_jax.idwt`)."""
+
+
+class WaveletPool(_Op, fn=wavelet_pool, checks=(dwt_options,)):
+    """Wavelet pooling, Williams & Li 2018 (:func:`resample_jax.wavelet_pool`)."""
 
 
 class Fuse(_Op, fn=fusion.fuse, arrays=2, positional=1, checks=(fusion.fuse_options,)):

@@ -93,7 +93,7 @@ BAD = {
     "in_features": 0, "out_features": 0, "kernel_size": 0, "stride": 0, "groups": 0,
     "output_padding": -1, "compressed_features": 0, "encoder_size": 2, "up_kernel_size": 2,
     "dyscope": "yes", "up": 0, "down": 0, "window": "bogus", "padtype": "bogus", "cval": "x",
-    "activation": "relu", "numtaps": 4,
+    "activation": "relu", "numtaps": 4, "wavelet": "bogus",
 }
 UNCHECKED = {"use_bias", "kernel_init", "bias_init", "param_dtype"}
 

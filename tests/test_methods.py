@@ -123,10 +123,11 @@ def test_fixed_methods_have_parameters_only_for_projection(upsamplers, downsampl
     projection = 3 * 5 + 5
     for table, built in ((methods.UPSAMPLERS, upsamplers), (methods.DOWNSAMPLERS, downsamplers)):
         for name, module in built.items():
-            if not table[name].learned and name not in ("pixel_unshuffle", "haar"):
+            if not table[name].learned and table[name].channels != "multiply":
                 assert count_weights(module, include_bias=True) == projection, name
     # Channel-multiplying methods project prod(factor) * in channels.
-    assert count_weights(downsamplers["haar"], include_bias=True) == 12 * 5 + 5
+    for name in ("pixel_unshuffle", "haar", "db2"):
+        assert count_weights(downsamplers[name], include_bias=True) == 12 * 5 + 5, name
     r = nnx.Rngs(0)
     assert count_weights(methods.make_upsampler("bicubic", 3, 3, 2, rngs=r), include_bias=True) == 0
 

@@ -2,56 +2,16 @@
 
 Each 2 x 2 (2-D; 2 in 1-D, 2 x 2 x 2 in 3-D) block becomes 2**rank subband coefficients: a lossless
 downsampling (Haar wavelet downsampling, Xu et al. 2023; wavelet pooling, Williams & Li 2018) whose
-inverse is also its transpose.
+inverse is also its transpose. Both are :func:`resample_jax.dwt` / :func:`resample_jax.idwt` with
+``"haar"`` in mode ``"periodization"`` on even sizes; these names keep the stricter size contract.
 """
 
 from __future__ import annotations
 
-import functools
-
 import jax
-import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from resample_jax._src import validation
-
-
-def _butterfly(x: jax.Array, axis: int) -> jax.Array:
-    """Replaces the pair axis ``axis`` (a, b) with the unnormalised band axis (a + b, a - b)."""
-    a = jax.lax.index_in_dim(x, 0, axis, keepdims=True)
-    b = jax.lax.index_in_dim(x, 1, axis, keepdims=True)
-    return jnp.concatenate([a + b, a - b], axis=axis)
-
-
-@functools.partial(jax.jit, static_argnames=("rank",))
-def _haar_down(x: jax.Array, rank: int) -> jax.Array:
-    n, *spatial, channels = x.shape
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
-    half = [s // 2 for s in spatial]
-    y = x.astype(compute).reshape((n, *[v for h in half for v in (h, 2)], channels))
-    for d in range(rank):
-        y = _butterfly(y, 2 + 2 * d)
-    # Band axes before the channel axis (first spatial axis most significant): subband-major depth.
-    order = [0, *(1 + 2 * d for d in range(rank)), *(2 + 2 * d for d in range(rank)), 1 + 2 * rank]
-    y = y.transpose(order).reshape((n, *half, (2**rank) * channels))
-    return (y * jnp.asarray(2.0 ** (-rank / 2), compute)).astype(x.dtype)
-
-
-@functools.partial(jax.jit, static_argnames=("rank",))
-def _haar_up(x: jax.Array, rank: int) -> jax.Array:
-    n, *spatial, depth = x.shape
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
-    channels = depth // 2**rank
-    y = x.astype(compute).reshape((n, *spatial, *(2,) * rank, channels))
-    order = [0]
-    for d in range(rank):
-        order += [1 + d, 1 + rank + d]
-    y = y.transpose([*order, 1 + 2 * rank])
-    # The butterfly is its own inverse up to a factor 2 per axis: orthonormal scaling undoes it.
-    for d in range(rank):
-        y = _butterfly(y, 2 + 2 * d)
-    y = y.reshape((n, *(2 * s for s in spatial), channels))
-    return (y * jnp.asarray(2.0 ** (-rank / 2), compute)).astype(x.dtype)
+from resample_jax._src import dwt, validation
 
 
 def haar_downsample(x: ArrayLike, *, rank: int = 2) -> jax.Array:
@@ -106,7 +66,7 @@ def haar_downsample(x: ArrayLike, *, rank: int = 2) -> jax.Array:
             f"crop or pad `x` first."
         )
     flat, batch = validation.flatten_batch(arr, r)
-    return validation.unflatten_batch(_haar_down(flat, r), batch)
+    return validation.unflatten_batch(dwt._dwt(flat, "haar", "periodization", r), batch)
 
 
 def haar_upsample(x: ArrayLike, *, rank: int = 2) -> jax.Array:
@@ -146,4 +106,4 @@ def haar_upsample(x: ArrayLike, *, rank: int = 2) -> jax.Array:
             f"divisible by 2**rank = {2**r}."
         )
     flat, batch = validation.flatten_batch(arr, r)
-    return validation.unflatten_batch(_haar_up(flat, r), batch)
+    return validation.unflatten_batch(dwt._idwt(flat, "haar", "periodization", r), batch)
