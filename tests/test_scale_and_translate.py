@@ -138,3 +138,14 @@ def test_output_past_the_input_is_zero_as_in_jax(rng):
     got = scale_and_translate(x, (16, 15), 1.0, 0.0)
     _util.assert_close(got, expected)
     np.testing.assert_array_equal(got[:, :8, :8], x)
+
+
+def test_vmap_and_jit_match_the_batched_call(rng):
+    x = rng.standard_normal((3, 5, 6, 2)).astype(np.float32)
+
+    def fn(v):
+        return scale_and_translate(v, (4, 7), (0.8, 1.2), (0.3, -0.2), "cubic")
+
+    expected = fn(x)
+    _util.assert_close(jax.vmap(fn)(x), expected)
+    _util.assert_close(jax.jit(fn)(x), expected)
