@@ -153,10 +153,4 @@ def canonical_method(method: Any, fn: str = FN) -> str | KernelSpec:
         raise TypeError(
             f"{fn}: `method` must be a method name or a resample_jax.Kernel; got {method!r}."
         )
-    key = method.lower()
-    if key not in ALIASES:
-        raise ValueError(
-            f"{fn}: unknown method {method!r}; valid names are {sorted(ALIASES)}."
-            f"{_v.suggest(key, ALIASES)}"
-        )
-    return ALIASES[key]
+    return ALIASES[_v.check_choice(fn, "method", method, tuple(ALIASES))]

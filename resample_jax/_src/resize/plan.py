@@ -121,7 +121,7 @@ def banded(idx: np.ndarray, w: np.ndarray, p: int, q: int) -> Banded:
                   explicit(range(start)), explicit(range(start + q * periods, len(rows))))
 
 
-def _gather_tables(t: Taps, n: int) -> tuple[np.ndarray, np.ndarray]:
+def gather_tables(t: Taps, n: int) -> tuple[np.ndarray, np.ndarray]:
     m, k = t.w.shape
     j = t.lo[:, None] + np.arange(k)
     w = t.w if t.norm is None else t.w * t.norm[:, None]
@@ -194,7 +194,7 @@ def _is_repeat(t: Taps, w: np.ndarray, n: int, p: int, q: int) -> bool:
 def axis_plan(a: Axis) -> Identity | Repeat | Periodic | Gather:
     t = taps(a)
     n, m = a.n_in, a.n_out
-    idx, w = _gather_tables(t, n)
+    idx, w = gather_tables(t, n)
     if m == n:
         on_diag = idx == np.arange(m)[:, None]
         if np.allclose(np.where(on_diag, w, 0.0).sum(1), 1.0, rtol=0, atol=1e-12) and np.all(
