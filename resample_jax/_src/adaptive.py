@@ -87,6 +87,7 @@ class AdaptiveAxis(NamedTuple):
 def _output_size(fn: str, x: Any, output_size: Any) -> tuple[jax.Array, tuple[AdaptiveAxis, ...]]:
     rank = validation.rank_of(fn, "output_size", output_size)
     x = validation.check_array(fn, x, rank)
+    validation.check_nonempty_spatial(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
     if isinstance(output_size, (tuple, list)):
         # None keeps that axis's input size, as in PyTorch.
@@ -299,6 +300,7 @@ def global_max_pool(
     fn = "global_max_pool"
     x = _global_rank(fn, x, rank, keepdims)
     check_selectable(fn, x)
+    validation.check_nonempty_spatial(fn, x, rank)
     axes = tuple(AdaptiveAxis(n, 1) for n in validation.spatial_shape(x, rank))
     y = _adaptive_max_core(x, axes, False)
     return y if keepdims else y.reshape((*y.shape[: y.ndim - 1 - rank], y.shape[-1]))

@@ -24,7 +24,9 @@ FUSE_MODES = ("concat", "add")
 def _target(fn: str, reference: Any, rank: int | None) -> tuple[tuple[int, ...], int]:
     """The spatial shape and rank named by ``reference`` (a shape tuple or an array)."""
     if isinstance(reference, (tuple, list)) and all(v._is_int(r) for r in reference):
-        size = v.int_tuple(fn, "reference", tuple(reference), v.rank_of(fn, "reference", reference))
+        size = v.int_tuple(
+            fn, "reference", tuple(reference), v.rank_of(fn, "reference", reference), minimum=0
+        )
         if rank is not None and rank != len(size):
             raise ValueError(
                 f"{fn}: `rank` ({rank}) must equal the length of the spatial shape `reference` "
@@ -109,6 +111,11 @@ def match_size(
     arr = v.check_array(fn, x, rank)
     size = v.spatial_shape(arr, rank)
     if mode == "resize":
+        if 0 in size or 0 in target:
+            raise ValueError(
+                f"{fn}: mode 'resize' cannot take spatial shape {size} to {target} (a zero-size "
+                f"axis has nothing to interpolate); use mode='crop_or_pad'."
+            )
         return resize(arr, target, "linear")
     grow = [n < t for n, t in zip(size, target, strict=True)]
     if (

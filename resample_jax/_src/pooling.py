@@ -69,6 +69,7 @@ def geometry(
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"{fn}: `ceil_mode` must be a bool; got {ceil_mode!r}.")
     x = validation.check_array(fn, x, rank)
+    validation.check_nonempty_spatial(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
     eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation, strict=True))
     pad = validation.padding_pairs(fn, padding, rank)

@@ -105,6 +105,7 @@ def _reconstruct(pyramid: list[jax.Array]) -> jax.Array:
 def _floating_array(fn: str, x, rank: int, name: str = "x") -> jax.Array:
     arr = validation.check_array(fn, x, rank, name)
     validation.check_floating(fn, arr, name)
+    validation.check_nonempty_spatial(fn, arr, rank, name)
     return arr
 
 

@@ -174,6 +174,7 @@ def max_unpool(
     rank = validation.rank_of(fn, "output_size", output_size)
     out_size = validation.int_tuple(fn, "output_size", output_size, rank)
     arr = validation.check_array(fn, x, rank)
+    validation.check_nonempty_spatial(fn, arr, rank)
     in_size = validation.spatial_shape(arr, rank)
 
     if isinstance(indices, (str, bytes)) or indices is None:

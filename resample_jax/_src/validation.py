@@ -13,6 +13,7 @@ window / factor argument; a bare int means 2-D.
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -152,6 +153,18 @@ def check_array(fn: str, x: Any, rank: int, name: str = "x") -> jax.Array:
     return arr
 
 
+def check_nonempty_spatial(fn: str, x: jax.Array, rank: int, name: str = "x") -> None:
+    """Raises ValueError when a spatial axis of ``x`` has size 0 (an empty batch or channel axis
+    is fine): for the functions that, like PyTorch's, need a sample to filter or pool."""
+    spatial = spatial_shape(x, rank)
+    if 0 in spatial:
+        raise ValueError(
+            f"{fn}: `{name}` has a zero-size spatial axis (shape {tuple(x.shape)}, spatial "
+            f"{spatial} for {rank}-D); every spatial axis needs at least one sample (an empty "
+            f"batch or channel axis is fine)."
+        )
+
+
 def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
     """Raises TypeError unless ``x`` has a floating dtype."""
     if not jnp.issubdtype(x.dtype, jnp.floating):
@@ -170,7 +183,8 @@ def spatial_shape(x: jax.Array, rank: int) -> tuple[int, ...]:
 def flatten_batch(x: jax.Array, rank: int) -> tuple[jax.Array, tuple[int, ...]]:
     """Reshapes ``(*batch, *spatial, C)`` to ``(N, *spatial, C)``; returns it and ``batch``."""
     batch = tuple(x.shape[: x.ndim - 1 - rank])
-    return x.reshape((-1, *x.shape[x.ndim - 1 - rank :])), batch
+    # An explicit size, not -1: reshape cannot infer a -1 axis of a zero-size array.
+    return x.reshape((math.prod(batch), *x.shape[x.ndim - 1 - rank :])), batch
 
 
 def unflatten_batch(y: jax.Array, batch: tuple[int, ...]) -> jax.Array:
