@@ -149,7 +149,9 @@ def adaptive_avg_pool(
 
     ``[*batch, *spatial, C] -> [*batch, *output_size, C]``. Output ``i`` of an axis averages input
     ``[floor(i * n / m), ceil((i + 1) * n / m))``; bins of neighbouring outputs overlap when ``m``
-    does not divide ``n``, and ``m > n`` (upsampling) is allowed. Half precision sums in float32.
+    does not divide ``n``, and ``m > n`` (upsampling) is allowed. Half precision sums in float32;
+    complex inputs are averaged natively (PyTorch's ``adaptive_avg_pool2d`` rejects them unless
+    the output is 1 x 1).
 
     Args:
       x: input ``[*batch, *spatial, C]``; the spatial rank is the length of ``output_size``.
@@ -160,8 +162,9 @@ def adaptive_avg_pool(
       ``[*batch, *output_size, C]`` in the dtype of ``x``.
 
     Raises:
-      ValueError: a non-positive ``output_size``, or ``x`` with too few axes.
-      TypeError: an integer ``x``, or ``output_size`` of the wrong type.
+      ValueError: a non-positive ``output_size``; ``x`` with too few axes or a zero-size spatial
+        axis (as PyTorch; an empty batch works).
+      TypeError: an integer or bool ``x``, or ``output_size`` of the wrong type.
 
     Example:
       >>> import jax.numpy as jnp
@@ -174,7 +177,7 @@ def adaptive_avg_pool(
     """
     fn = "adaptive_avg_pool"
     x, axes = _output_size(fn, x, output_size)
-    validation.check_floating(fn, x)
+    validation.check_inexact(fn, x)
     return _adaptive_avg_core(x, axes)
 
 
@@ -200,7 +203,8 @@ def adaptive_max_pool(
       ``[*batch, *output_size, C]``, or ``(values, indices)`` with ``return_indices=True``.
 
     Raises:
-      ValueError: a non-positive ``output_size``, or ``x`` with too few axes.
+      ValueError: a non-positive ``output_size``; ``x`` with too few axes or a zero-size spatial
+        axis (as PyTorch; an empty batch works).
       TypeError: a bool or complex ``x``, or arguments of the wrong type.
 
     Example:
@@ -234,7 +238,8 @@ def global_avg_pool(
     """Mean over all spatial axes: ``[*batch, *spatial, C] -> [*batch, C]``.
 
     The spatial axes are the ``rank`` axes before the channel axis; ``rank`` is a keyword because
-    the shape alone cannot tell batch axes from spatial ones.
+    the shape alone cannot tell batch axes from spatial ones. Floating or complex inputs; a
+    zero-size spatial axis gives NaN, as ``jnp.mean`` and PyTorch do.
 
     Args:
       x: input ``[*batch, *spatial, C]``.
@@ -246,7 +251,7 @@ def global_avg_pool(
 
     Raises:
       ValueError: ``rank`` not 1, 2 or 3, or ``x`` with fewer than ``rank + 1`` axes.
-      TypeError: an integer ``x``.
+      TypeError: an integer or bool ``x``.
 
     Example:
       >>> import jax.numpy as jnp
@@ -258,7 +263,7 @@ def global_avg_pool(
     """
     fn = "global_avg_pool"
     x = _global_rank(fn, x, rank, keepdims)
-    validation.check_floating(fn, x)
+    validation.check_inexact(fn, x)
     return _global_avg_core(x, rank, keepdims)
 
 
@@ -286,7 +291,8 @@ def global_max_pool(
       ``[*batch, C]`` (or ``[*batch, *(1,) * rank, C]``) in the dtype of ``x``.
 
     Raises:
-      ValueError: ``rank`` not 1, 2 or 3, or ``x`` with fewer than ``rank + 1`` axes.
+      ValueError: ``rank`` not 1, 2 or 3; ``x`` with fewer than ``rank + 1`` axes or a zero-size
+        spatial axis (as PyTorch; an empty batch works).
       TypeError: a bool or complex ``x``.
 
     Example:

@@ -85,7 +85,8 @@ def match_size(
 
     Args:
       x: ``[*batch, *spatial, C]``; any dtype for crop / pad, floating for resize.
-      reference: a spatial shape tuple, or an array whose spatial shape is the target.
+      reference: a spatial shape tuple (entries >= 0), or an array whose spatial shape is the
+        target. Zero-size axes crop and pad like any other (padding one gives zeros).
       mode: ``"crop"``, ``"pad"``, ``"crop_or_pad"`` or ``"resize"``.
       rank: spatial rank when ``reference`` is an array (default 2); must match a tuple's length.
 
@@ -94,7 +95,8 @@ def match_size(
 
     Raises:
       ValueError: an unknown mode (with a suggestion), a crop that would have to grow an axis or
-        a pad that would have to shrink one, a rank that is not 1-3, too few dims.
+        a pad that would have to shrink one, a rank that is not 1-3, too few dims, a zero-size
+        axis with mode ``"resize"``.
 
     Example:
       >>> import jax.numpy as jnp

@@ -372,7 +372,7 @@ _POOL_KW = """dilation: spacing between window taps (int or per axis).
 
 _POOL_RAISES = """ValueError: a non-positive window, stride or dilation; negative padding or padding
         above half the window; a window larger than the padded input; an unknown padding string;
-        ``x`` with too few axes.
+        ``x`` with too few axes or a zero-size spatial axis (as PyTorch; an empty batch works).
       TypeError: arguments of the wrong type."""
 
 
@@ -521,7 +521,8 @@ def avg_pool(
     is the number of its cells inside the padded input (``count_include_pad=True``, PyTorch's and
     Flax's default; ceil-mode cells past the padding are never counted) or inside the input alone
     (``count_include_pad=False``: TensorFlow's behaviour, and Flax's with that flag), or
-    ``divisor_override``. Half-precision inputs are summed in float32.
+    ``divisor_override``. Half-precision inputs are summed in float32. Complex inputs average
+    their real and imaginary parts (PyTorch has no complex ``avg_pool``).
 
     Args:
       {args}
@@ -534,7 +535,7 @@ def avg_pool(
 
     Raises:
       {raises}
-      TypeError: an integer ``x`` (averages are not integers).
+      TypeError: an integer or bool ``x`` (averages are not integers).
 
     Example:
       >>> import jax.numpy as jnp
@@ -548,7 +549,7 @@ def avg_pool(
     """
     fn = "avg_pool"
     x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
-    validation.check_floating(fn, x)
+    validation.check_inexact(fn, x)
     if not isinstance(count_include_pad, bool):
         raise TypeError(f"{fn}: `count_include_pad` must be a bool; got {count_include_pad!r}.")
     if divisor_override is not None:
@@ -558,6 +559,11 @@ def avg_pool(
         if d <= 0:
             raise ValueError(f"{fn}: `divisor_override` must be positive; got {d!r}.")
         divisor_override = int(divisor_override)
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        # The mean is real-linear: pool the real and imaginary parts (the reducers are real).
+        parts = (jnp.real(x), jnp.imag(x))
+        re, im = (_avg_pool_core(v, geom, count_include_pad, divisor_override) for v in parts)
+        return lax.complex(re, im)
     return _avg_pool_core(x, geom, count_include_pad, divisor_override)
 
 

@@ -151,7 +151,8 @@ def max_unpool(
       ``[*batch, *output_size, C]``, same dtype as ``x``.
 
     Raises:
-      ValueError: if ``indices`` has another shape than ``x``, ``output_size`` is smaller than the
+      ValueError: if ``x`` has a zero-size spatial axis (as PyTorch), ``indices`` has another
+        shape than ``x``, ``output_size`` is smaller than the
         pooled size and no window is given, the geometry is invalid (sizes < 1, low padding >=
         window), or — when ``indices`` is a concrete array — an index is outside its pooling
         window or the output. When ``indices`` is traced (inside ``jax.jit`` / ``jax.vmap``) that

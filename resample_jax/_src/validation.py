@@ -171,6 +171,12 @@ def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
         raise TypeError(f"{fn}: `{name}` must have a floating dtype; got {x.dtype}.")
 
 
+def check_inexact(fn: str, x: jax.Array, name: str = "x") -> None:
+    """Raises TypeError unless ``x`` has a floating or complex dtype (for linear means)."""
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise TypeError(f"{fn}: `{name}` must have a floating or complex dtype; got {x.dtype}.")
+
+
 def _spatial_names(rank: int) -> str:
     return ", ".join(("D", "H", "W")[3 - rank :])
 
