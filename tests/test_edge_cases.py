@@ -451,3 +451,140 @@ def test_pytorch_opinfo_zero_size_samples(ours, theirs, shape):
         return
     got = np.asarray(ours(x))
     assert got.shape == _util.to_channels_last(expected.numpy()).shape
+
+
+# --- Error inputs: every bad argument is a ValueError / TypeError naming it ---------------------
+
+_X = _ramp((1, 8, 8, 4))
+_W = _ramp((3, 3, 4, 2)) - 3.0
+
+# A valid call of each function with every option spelled out, so that each can be spoiled.
+GOOD: dict[str, dict[str, Any]] = {
+    "adaptive_avg_pool": dict(x=_X, output_size=(2, 3)),
+    "adaptive_max_pool": dict(x=_X, output_size=(2, 3), return_indices=False),
+    "avg_pool": dict(
+        x=_X, window_shape=2, strides=2, padding=0, dilation=1, ceil_mode=False,
+        count_include_pad=True, divisor_override=2,
+    ),
+    "fractional_max_pool": dict(
+        key=None, x=_X, output_size=(3, 3), window_shape=2,
+        samples=np.full((1, 4, 2), 0.5, np.float32), return_indices=False,
+    ),
+    "global_avg_pool": dict(x=_X, rank=2, keepdims=False),
+    "global_max_pool": dict(x=_X, rank=2, keepdims=False),
+    "lp_pool": dict(x=_X, p=2, window_shape=2, strides=2, padding=0, dilation=1, ceil_mode=False),
+    "max_pool": dict(x=_X, window_shape=2, strides=2, padding=0, dilation=1, ceil_mode=False),
+    "max_pool_with_indices": dict(
+        x=_X, window_shape=2, strides=2, padding=0, dilation=1, ceil_mode=False
+    ),
+    "min_pool": dict(x=_X, window_shape=2, strides=2, padding=0, dilation=1, ceil_mode=False),
+    "soft_pool": dict(x=_X, window_shape=2, strides=2, padding=0, dilation=1),
+    "stochastic_pool": dict(
+        key=jax.random.key(0), x=_X, window_shape=2, strides=2, training=True
+    ),
+    "bed_of_nails": dict(x=_X, factor=2, offset=1),
+    "depth_to_space": dict(x=_X, factor=2, convention="jax"),
+    "gaussian_pyramid": dict(x=_X, levels=2, rank=2),
+    "haar_downsample": dict(x=_X, rank=2),
+    "haar_upsample": dict(x=_X, rank=2),
+    "laplacian_pyramid": dict(x=_X, levels=2, rank=2),
+    "max_unpool": dict(
+        x=_X[:, :4, :4], indices=_unpool_indices(_X[:, :4, :4]), output_size=(8, 8),
+        window_shape=2, strides=2, padding=0,
+    ),
+    "pixel_shuffle": dict(x=_X, factor=2, convention="jax"),
+    "pixel_unshuffle": dict(x=_X, factor=2, convention="jax"),
+    "pyr_down": dict(x=_X, rank=2),
+    "pyr_up": dict(x=_X, size=(16, 16), rank=2),
+    "reconstruct_laplacian": dict(pyramid=[_X, _X[:, :4, :4]], rank=2),
+    "space_to_depth": dict(x=_X, factor=2, convention="jax"),
+    "blur_pool": dict(x=_X, factor=2, filter_size=3, padding="reflect"),
+    "carafe": dict(x=_X, kernels=_carafe_kernels(_X), factor=2, kernel_size=3),
+    "conv_transpose": dict(
+        x=_X, kernel=_W, strides=2, padding=1, output_padding=1, dilation=1, groups=1,
+        bias=_bias(),
+    ),
+    "fractional_strided_conv": dict(
+        x=_X, kernel=_W, stride=2, padding="SAME", dilation=1, groups=1, bias=_bias()
+    ),
+    "fuse": dict(skip=_X, x=_X, mode="concat", match="crop_or_pad", rank=2),
+    "match_size": dict(x=_X, reference=(4, 4), mode="crop", rank=2),
+    "max_blur_pool": dict(x=_X, factor=2, filter_size=3, window_shape=2, padding="reflect"),
+    "resize_conv": dict(x=_X, kernel=_W, factor=2, method="nearest", padding="SAME", bias=_bias()),
+    "strided_conv": dict(
+        x=_X, kernel=_W, strides=2, padding=1, dilation=1, groups=1, bias=_bias()
+    ),
+    "subpixel_conv": dict(
+        x=_X, kernel=_ramp((3, 3, 4, 8)), factor=2, padding="SAME", convention="jax",
+        bias=np.ones(8, np.float32),
+    ),
+}
+
+# Kinds of argument, and values that must be refused (value, exception).
+INT_ARGS = {
+    "output_size", "window_shape", "strides", "stride", "factor", "size", "levels", "rank",
+    "dilation", "groups", "kernel_size", "filter_size", "offset", "output_padding",
+    "divisor_override",
+}
+BAD_INTS = [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("2", TypeError)]
+# An int padding; strings are padding too ("SAME"), so an unknown one is a ValueError.
+BAD_PADDINGS = [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("2", ValueError)]
+BAD_POWERS = [(-1, ValueError), (0, ValueError), (True, TypeError), ("2", TypeError)]
+BOOL_ARGS = {"return_indices", "ceil_mode", "count_include_pad", "keepdims", "training"}
+BAD_BOOLS = [(1, TypeError), ("yes", TypeError)]
+STRING_ARGS = {"convention", "mode", "match", "method", "padding"}
+BAD_STRINGS = [("nonsense", ValueError)]
+ARRAY_ARGS = {"x", "skip", "kernel", "kernels"}
+BAD_ARRAYS = [(np.zeros((4,), np.float32), ValueError), ("image", TypeError)]
+BAD_INDICES = [(np.zeros((4,), np.int32), ValueError), (_X[:, :4, :4], TypeError)]
+# Arguments checked by code that belongs to another engineer: (function, argument) -> reason.
+CHECKED_ELSEWHERE = {
+    ("resize_conv", "method"): "resize checks it (the resize engineer's code)",
+}
+
+
+def _error_params():
+    for name in sorted(GOOD):
+        for arg, good in GOOD[name].items():
+            bad: list = []
+            if arg in INT_ARGS:
+                bad += BAD_INTS
+            if arg == "padding" and not isinstance(good, str):
+                bad += BAD_PADDINGS
+            if arg == "p":
+                bad += BAD_POWERS
+            if arg == "indices":
+                bad += BAD_INDICES
+            if arg in BOOL_ARGS:
+                bad += BAD_BOOLS
+            if arg in STRING_ARGS and isinstance(good, str):
+                bad += BAD_STRINGS
+            if arg in ARRAY_ARGS:
+                bad += BAD_ARRAYS
+            reason = CHECKED_ELSEWHERE.get((name, arg))
+            marks = [pytest.mark.skip(reason=reason)] if reason else []
+            for value, error in bad:
+                ident = f"{name}-{arg}={value!r}"[:60]
+                yield pytest.param(name, arg, value, error, id=ident, marks=marks)
+
+
+def test_error_table_covers_every_public_function():
+    owned = {n for n, c in CASES.items() if c.owned_elsewhere}
+    assert sorted(CASES.keys() - owned - GOOD.keys()) == []
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_good_calls_run(name):
+    jax.tree.leaves(getattr(rj, name)(**GOOD[name]))
+
+
+@pytest.mark.parametrize("name, arg, value, error", list(_error_params()))
+def test_bad_argument_is_named(name, arg, value, error):
+    kwargs = dict(GOOD[name], **{arg: value})
+    with pytest.raises(error) as info:
+        getattr(rj, name)(**kwargs)
+    message = str(info.value)
+    # Raised by our checks in Python (they name the function first; an alias such as
+    # depth_to_space is the same function as pixel_shuffle), not by a trace.
+    assert message.startswith(f"{getattr(rj, name).__name__}:"), message
+    assert f"`{arg}`" in message, f"the message does not name `{arg}`: {message}"

@@ -23,6 +23,8 @@ FUSE_MODES = ("concat", "add")
 
 def _target(fn: str, reference: Any, rank: int | None) -> tuple[tuple[int, ...], int]:
     """The spatial shape and rank named by ``reference`` (a shape tuple or an array)."""
+    if rank is not None:
+        rank = v.check_rank(fn, rank)
     if isinstance(reference, (tuple, list)) and all(v._is_int(r) for r in reference):
         size = v.int_tuple(
             fn, "reference", tuple(reference), v.rank_of(fn, "reference", reference), minimum=0

@@ -41,7 +41,7 @@ def check_choice(fn: str, name: str, value: Any, valid: Sequence[str]) -> str:
     key = value.lower()
     if key not in valid:
         raise ValueError(
-            f"{fn}: unknown {name} {value!r}; valid values are {sorted(valid)}."
+            f"{fn}: unknown `{name}` {value!r}; valid values are {sorted(valid)}."
             f"{suggest(key, valid)}"
         )
     return key
