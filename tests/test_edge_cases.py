@@ -62,6 +62,16 @@ def _bias(c_out=2) -> np.ndarray:
     return np.arange(1.0, c_out + 1.0, dtype=np.float32)
 
 
+def _torch_conv(op, weight_axes):
+    """PyTorch's ``op`` with stride 2, padding 1, our kernel with ``weight_axes`` moved first."""
+
+    def call(x):
+        weight = _t(np.moveaxis(_conv_kernel(x), weight_axes, (0, 1)))
+        return _cl(op(_cf(x), weight, _t(_bias()), stride=2, padding=1))
+
+    return call
+
+
 def _unpool_indices(x) -> np.ndarray:
     """Top-left cell of each 2x2 window of a [N, 2h, 2w, C] input, as flat indices into 2h x 2w."""
     n, h, w, c = x.shape
@@ -236,15 +246,7 @@ CASES: dict[str, Case] = {
     "carafe": Case(lambda x: rj.carafe(x, _carafe_kernels(x), 2)),
     "conv_transpose": Case(
         lambda x: rj.conv_transpose(x, _conv_kernel(x), 2, 1, bias=_bias()),
-        torch=lambda x: _cl(
-            F.conv_transpose2d(
-                _cf(x),
-                _t(np.moveaxis(_conv_kernel(x), (-2, -1), (0, 1))),
-                _t(_bias()),
-                stride=2,
-                padding=1,
-            )
-        ),
+        torch=_torch_conv(F.conv_transpose2d, (-2, -1)),
         channelwise=False,
     ),
     "fractional_strided_conv": Case(
@@ -263,15 +265,7 @@ CASES: dict[str, Case] = {
     ),
     "strided_conv": Case(
         lambda x: rj.strided_conv(x, _conv_kernel(x), 2, 1, bias=_bias()),
-        torch=lambda x: _cl(
-            F.conv2d(
-                _cf(x),
-                _t(np.moveaxis(_conv_kernel(x), (-1, -2), (0, 1))),
-                _t(_bias()),
-                stride=2,
-                padding=1,
-            )
-        ),
+        torch=_torch_conv(F.conv2d, (-1, -2)),
         channelwise=False,
         torch_wrong={"zero_channels": TORCH_CONV_NO_CHANNELS},
     ),
