@@ -110,6 +110,7 @@ class Case:
     engineer's code).
     ``torch_wrong``: variants where PyTorch's answer is no reference, with the reason.
     ``zero_spatial``: the result for a zero-size spatial axis where it is not empty.
+    ``uses_channels``: False where the channel count of x does not enter the call at all.
     """
 
     call: Callable[[np.ndarray], Any]
@@ -119,6 +120,7 @@ class Case:
     owned_elsewhere: str | None = None
     torch_wrong: dict[str, str] = dataclasses.field(default_factory=dict)
     zero_spatial: Callable[[np.ndarray], Any] | None = None
+    uses_channels: bool = True
 
 
 # PyTorch 2.x returns a zero-size input of pixel_unshuffle unchanged (shape and all), instead of
@@ -144,6 +146,7 @@ CASES: dict[str, Case] = {
             _t(_theta(x)), [x.shape[0], x.shape[3], x.shape[1], x.shape[2]], align_corners=False
         ).numpy(),
         owned_elsewhere=RESIZE_OWNER,
+        uses_channels=False,
     ),
     "grid_sample": Case(
         lambda x: rj.grid_sample(x, _grid(x)),
@@ -337,6 +340,10 @@ def test_zero_size(name, variant):
         if variant == "empty_batch":
             # Batch independence: the N = 2 result's shape with N = 0.
             assert [g.shape for g in got] == [(0, *f.shape[1:]) for f in full]
+        return
+    if variant == "zero_channels" and not case.uses_channels:
+        got = _leaves(case.call(x))
+        assert [g.shape for g in got] == [f.shape for f in full]
         return
     if variant == "zero_channels" and case.channelwise:
         # Channel independence: C channels give the concatenation of C one-channel results, so
