@@ -548,8 +548,14 @@ def avg_pool(
       ``torch.nn.functional.avg_pool{{1,2,3}}d``; ``flax.linen.avg_pool``.
     """
     fn = "avg_pool"
+    if jnp.iscomplexobj(x):
+        # The mean is real-linear: pool the real and imaginary parts (the reducers are real).
+        options = dict(dilation=dilation, ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+        pool = functools.partial(avg_pool, **options, divisor_override=divisor_override)
+        parts = (jnp.real(x), jnp.imag(x))
+        return lax.complex(*(pool(v, window_shape, strides, padding) for v in parts))
     x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
-    validation.check_inexact(fn, x)
+    validation.check_floating(fn, x)
     if not isinstance(count_include_pad, bool):
         raise TypeError(f"{fn}: `count_include_pad` must be a bool; got {count_include_pad!r}.")
     if divisor_override is not None:
@@ -559,11 +565,6 @@ def avg_pool(
         if d <= 0:
             raise ValueError(f"{fn}: `divisor_override` must be positive; got {d!r}.")
         divisor_override = int(divisor_override)
-    if jnp.issubdtype(x.dtype, jnp.complexfloating):
-        # The mean is real-linear: pool the real and imaginary parts (the reducers are real).
-        parts = (jnp.real(x), jnp.imag(x))
-        re, im = (_avg_pool_core(v, geom, count_include_pad, divisor_override) for v in parts)
-        return lax.complex(re, im)
     return _avg_pool_core(x, geom, count_include_pad, divisor_override)
 
 
