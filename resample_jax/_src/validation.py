@@ -153,18 +153,6 @@ def check_array(fn: str, x: Any, rank: int, name: str = "x") -> jax.Array:
     return arr
 
 
-def check_nonempty_spatial(fn: str, x: jax.Array, rank: int, name: str = "x") -> None:
-    """Raises ValueError when a spatial axis of ``x`` has size 0 (an empty batch or channel axis
-    is fine): for the functions that, like PyTorch's, need a sample to filter or pool."""
-    spatial = spatial_shape(x, rank)
-    if 0 in spatial:
-        raise ValueError(
-            f"{fn}: `{name}` has a zero-size spatial axis (shape {tuple(x.shape)}, spatial "
-            f"{spatial} for {rank}-D); every spatial axis needs at least one sample (an empty "
-            f"batch or channel axis is fine)."
-        )
-
-
 def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
     """Raises TypeError unless ``x`` has a floating dtype."""
     if not jnp.issubdtype(x.dtype, jnp.floating):
@@ -172,9 +160,11 @@ def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
 
 
 def check_inexact(fn: str, x: jax.Array, name: str = "x") -> None:
-    """Raises TypeError unless ``x`` has a floating or complex dtype (for linear means)."""
+    """Raises TypeError unless ``x`` has a real or complex floating dtype."""
     if not jnp.issubdtype(x.dtype, jnp.inexact):
-        raise TypeError(f"{fn}: `{name}` must have a floating or complex dtype; got {x.dtype}.")
+        raise TypeError(
+            f"{fn}: `{name}` must have a floating or complex dtype; got {x.dtype}. Cast it first."
+        )
 
 
 def _spatial_names(rank: int) -> str:
@@ -189,13 +179,25 @@ def spatial_shape(x: jax.Array, rank: int) -> tuple[int, ...]:
 def flatten_batch(x: jax.Array, rank: int) -> tuple[jax.Array, tuple[int, ...]]:
     """Reshapes ``(*batch, *spatial, C)`` to ``(N, *spatial, C)``; returns it and ``batch``."""
     batch = tuple(x.shape[: x.ndim - 1 - rank])
-    # An explicit size, not -1: reshape cannot infer a -1 axis of a zero-size array.
+    # An explicit product, not -1: -1 cannot be inferred when another axis has size 0.
     return x.reshape((math.prod(batch), *x.shape[x.ndim - 1 - rank :])), batch
 
 
 def unflatten_batch(y: jax.Array, batch: tuple[int, ...]) -> jax.Array:
     """Inverse of :func:`flatten_batch` for an output ``(N, *spatial', C')``."""
     return y.reshape((*batch, *y.shape[1:]))
+
+
+def check_nonempty_spatial(fn: str, x: jax.Array, rank: int, name: str = "x") -> None:
+    """Raises ValueError when a spatial axis of ``x`` has size 0 (an empty batch or channel axis
+    is fine): for the functions that, like PyTorch's, need a sample to filter or pool."""
+    spatial = spatial_shape(x, rank)
+    if 0 in spatial:
+        raise ValueError(
+            f"{fn}: `{name}` has a zero-size spatial axis (shape {tuple(x.shape)}, spatial "
+            f"{spatial} for {rank}-D); every spatial axis needs at least one sample (an empty "
+            f"batch or channel axis is fine)."
+        )
 
 
 Padding = str | tuple[tuple[int, int], ...]
