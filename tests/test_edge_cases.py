@@ -427,6 +427,16 @@ OPINFO_ZERO_SIZE = [
         ),
         (0, 1, 4, 5, 4),
     ),
+    (
+        lambda x: rj.fractional_max_pool(
+            None, x, window_shape=(2, 2, 1), output_ratio=(0.5, 0.5, 0.5),
+            samples=np.zeros((0, 1, 3), np.float32),
+        ),
+        lambda t: F.fractional_max_pool3d(
+            t, (2, 2, 1), output_ratio=(0.5, 0.5, 0.5), _random_samples=torch.zeros(0, 1, 3)
+        ),
+        (0, 1, 4, 5, 4),
+    ),
     # error_inputs_max_pool1d / 2d / 3d: zero-size non-batch axes are rejected; empty batch works.
     (lambda x: rj.max_pool(x, (2,), (50,)), lambda t: F.max_pool1d(t, 2, 50), (0, 1, 49)),
     (lambda x: rj.max_pool(x, (1,)), lambda t: F.max_pool1d(t, 1), (1, 10, 0)),
