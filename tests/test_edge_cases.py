@@ -599,3 +599,61 @@ def test_bad_argument_is_named(name, arg, value, error):
     # depth_to_space is the same function as pixel_shuffle), not by a trace.
     assert message.startswith(f"{getattr(rj, name).__name__}:"), message
     assert f"`{arg}`" in message, f"the message does not name `{arg}`: {message}"
+
+
+# PyTorch's OpInfo error inputs (error_inputs_max_pool{1,2}d, error_inputs_avg_pool{1,2}d,
+# error_inputs_adaptive_{avg,max}_pool{1,2}d, error_inputs_max_unpool), as (our call, PyTorch
+# call, channels-first shape): both must refuse them, ours with a ValueError / TypeError.
+def _unpool_bad_indices(x):
+    return np.zeros((*x.shape[:-2], 1, x.shape[-1]), np.int32)  # width 1, not 4
+
+
+OPINFO_ERRORS = [
+    (lambda x: rj.max_pool(x, (2,), (50,), -1), lambda t: F.max_pool1d(t, 2, 50, -1), (1, 1, 49)),
+    (lambda x: rj.max_pool(x, (2,), (50,), 4), lambda t: F.max_pool1d(t, 2, 50, 4), (1, 1, 49)),
+    (
+        lambda x: rj.max_pool(x, (3,), (1,), 3, dilation=2),
+        lambda t: F.max_pool1d(t, 3, 1, 3, dilation=2),
+        (1, 1, 49),
+    ),
+    (lambda x: rj.max_pool(x, (1,), (0,)), lambda t: F.max_pool1d(t, 1, 0), (1, 3, 3)),
+    (
+        lambda x: rj.max_pool(x, (1,), (1,), dilation=0),
+        lambda t: F.max_pool1d(t, 1, 1, dilation=0),
+        (1, 3, 3),
+    ),
+    (lambda x: rj.max_pool(x, (5,), (1,)), lambda t: F.max_pool1d(t, 5, 1), (2, 2, 2)),
+    (lambda x: rj.max_pool(x, (0,)), lambda t: F.max_pool1d(t, 0), (1, 1, 49)),
+    (lambda x: rj.max_pool(x, (3, 2), (50, 50), 4), lambda t: F.max_pool2d(t, (3, 2), 50, 4),
+     (1, 1, 49, 50)),
+    (lambda x: rj.max_pool(x, 2), lambda t: F.max_pool2d(t, 2), (1, 1, 1, 4)),
+    (lambda x: rj.avg_pool(x, (2,), (50,), -1), lambda t: F.avg_pool1d(t, 2, 50, -1), (1, 1, 49)),
+    (lambda x: rj.avg_pool(x, (2,), (50,), 4), lambda t: F.avg_pool1d(t, 2, 50, 4), (1, 1, 49)),
+    (
+        lambda x: rj.avg_pool(x, 2, divisor_override=0),
+        lambda t: F.avg_pool2d(t, 2, divisor_override=0),
+        (1, 3, 3, 3),
+    ),
+    (lambda x: rj.adaptive_avg_pool(x, (-1,)), lambda t: F.adaptive_avg_pool1d(t, (-1,)),
+     (1, 1, 1)),
+    (lambda x: rj.adaptive_avg_pool(x, ()), lambda t: F.adaptive_avg_pool1d(t, ()), (1, 2, 3)),
+    (lambda x: rj.adaptive_avg_pool(x, (-1, 0)), lambda t: F.adaptive_avg_pool2d(t, (-1, 0)),
+     (1, 1, 1, 1)),
+    (lambda x: rj.adaptive_max_pool(x, (-1, 0)), lambda t: F.adaptive_max_pool2d(t, (-1, 0)),
+     (1, 1, 1, 1)),
+    (
+        lambda x: rj.max_unpool(x, _unpool_bad_indices(x), (8, 8), window_shape=3, strides=2),
+        lambda t: F.max_unpool2d(t, torch.zeros(1, 1, 4, 1, dtype=torch.long), 3, 2),
+        (1, 1, 4, 4),
+    ),
+]
+
+
+@pytest.mark.parametrize("ours, theirs, shape", OPINFO_ERRORS)
+def test_pytorch_opinfo_error_inputs(ours, theirs, shape):
+    x_cf = _ramp(shape)
+    with pytest.raises((RuntimeError, ValueError)):
+        theirs(_t(x_cf))
+    with pytest.raises((ValueError, TypeError)) as info:
+        ours(_util.to_channels_last(x_cf))
+    assert str(info.value).split(":")[0] in rj.__all__, info.value
