@@ -18,6 +18,7 @@ from _util import (
     to_channels_first,
     to_channels_last,
 )
+from jax.test_util import check_grads
 
 from resample_jax import adaptive_avg_pool, adaptive_max_pool, global_avg_pool, global_max_pool
 
@@ -183,3 +184,55 @@ def test_rejects_bad_input():
         global_max_pool(jnp.zeros((4, 4, 1)), rank=3)
     with pytest.raises(TypeError, match="return_indices"):
         adaptive_max_pool(x, 2, return_indices="yes")
+
+
+# --- complex inputs to the means ---------------------------------------------------------------
+
+
+def _complex(rng, shape, dtype):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "shape,out", [((2, 11, 3), (4,)), ((2, 9, 7, 3), (4, 5)), ((1, 5, 6, 7, 2), (2, 4, 3))]
+)
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_adaptive_avg_pool_complex_matches_torch_on_both_parts(rng, shape, out, dtype):
+    # PyTorch's adaptive_avg_pool has no complex kernel (but for a 1 x 1 output); the mean is
+    # linear, so its averages of the real and imaginary parts are the reference.
+    x = _complex(rng, shape, dtype)
+    with jax.enable_x64(dtype == np.complex128):
+        got = adaptive_avg_pool(x, out)
+        assert got.dtype == dtype
+        got = np.asarray(got)
+    part = lambda v: to_channels_last(TORCH_AVG[len(out)](_torch(v), out).numpy())  # noqa: E731
+    expected = part(x.real.copy()) + 1j * part(x.imag.copy())
+    tol = 1e-12 if dtype == np.complex128 else 1e-5
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_global_avg_pool_complex_matches_torch_complex(rng, dtype):
+    # PyTorch averages complex tensors natively when the output is 1 x 1.
+    x = _complex(rng, (2, 5, 6, 3), dtype)
+    expected = F.adaptive_avg_pool2d(_torch(x), 1)[..., 0, 0].numpy()
+    with jax.enable_x64(dtype == np.complex128):
+        got = np.asarray(global_avg_pool(x))
+        one = np.asarray(adaptive_avg_pool(x, 1))
+    tol = 1e-12 if dtype == np.complex128 else 1e-5
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(one[:, 0, 0], expected, rtol=tol, atol=tol)
+    assert got.dtype == dtype
+
+
+def test_complex_mean_gradients():
+    x = _complex(np.random.default_rng(2), (1, 5, 7, 2), np.complex128)
+    with jax.enable_x64(True):
+        x = jnp.asarray(x)
+        for fn in (lambda v: adaptive_avg_pool(v, (3, 4)), global_avg_pool):
+            check_grads(fn, (x,), order=2, modes=("fwd", "rev"))
+
+
+def test_adaptive_max_pool_rejects_complex():
+    with pytest.raises(TypeError, match="adaptive_max_pool: `x` must have a floating or integer"):
+        adaptive_max_pool(np.zeros((4, 4, 1), np.complex64), 2)

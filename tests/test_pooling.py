@@ -20,6 +20,7 @@ from _util import (
     to_channels_first,
     to_channels_last,
 )
+from jax.test_util import check_grads
 
 from resample_jax import avg_pool, lp_pool, max_pool, max_pool_with_indices, min_pool
 
@@ -320,3 +321,54 @@ def test_rejects_bad_inputs_and_options():
         avg_pool(x, 2, divisor_override=0)
     with pytest.raises(TypeError, match="ceil_mode"):
         max_pool(x, 2, ceil_mode=1)
+
+
+# --- complex inputs to the mean (PyTorch has no complex avg_pool: it is linear, so the reference
+# is PyTorch's average of the real part plus i times its average of the imaginary part) ---------
+
+
+def _complex(rng, shape, dtype):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "rank,window,kwargs",
+    [
+        (1, (3,), dict(strides=(2,), padding=1)),
+        (2, (3, 2), dict(strides=(2, 1), padding=(1, 1), ceil_mode=True, count_include_pad=False)),
+        (2, (2, 2), dict(divisor_override=3)),
+        (3, (2, 3, 2), dict(strides=(1, 2, 2), padding=(1, 1, 0))),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_avg_pool_complex_matches_torch_on_both_parts(rng, rank, window, kwargs, dtype):
+    x = _complex(rng, SHAPES[rank], dtype)
+    torch_kwargs = dict(kwargs)
+    torch_kwargs["stride"] = torch_kwargs.pop("strides", window)
+    with jax.enable_x64(dtype == np.complex128):
+        got = avg_pool(x, window, **kwargs)
+        assert got.dtype == dtype
+        got = np.asarray(got)
+    part = lambda v: to_channels_last(  # noqa: E731
+        TORCH_AVG[rank](_torch(v), window, **torch_kwargs).numpy()
+    )
+    expected = part(x.real.copy()) + 1j * part(x.imag.copy())
+    tol = 1e-12 if dtype == np.complex128 else 1e-5
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+
+
+def test_avg_pool_complex_gradients():
+    x = _complex(np.random.default_rng(1), (1, 5, 6, 2), np.complex128)
+    with jax.enable_x64(True):
+        check_grads(
+            lambda v: avg_pool(v, 3, 2, 1, count_include_pad=False),
+            (jnp.asarray(x),),
+            order=2,
+            modes=("fwd", "rev"),
+        )
+
+
+def test_lp_pool_rejects_complex():
+    # (sum x**p) ** (1/p) picks a branch of a complex root: no meaning worth a default.
+    with pytest.raises(TypeError, match="lp_pool: `x` must have a floating dtype; got complex64"):
+        lp_pool(np.zeros((4, 4, 1), np.complex64), 2, 2)

@@ -225,3 +225,28 @@ def test_bed_of_nails_gradients_jit_and_vmap(rng):
 def test_bed_of_nails_rejects_offset_outside_cell(offset):
     with pytest.raises(ValueError, match="offset"):
         rj.bed_of_nails(np.zeros((2, 2, 1)), (2, 3), offset=offset)
+
+
+# --- zero-size arrays (PyTorch's OpInfo samples use factor 1 with a zero C, H or W) ------------
+
+
+@pytest.mark.parametrize(
+    "shape,factor",
+    [
+        ((0, 3, 4, 8), 2),  # empty batch
+        ((2, 0, 4, 8), 2),  # zero height
+        ((2, 3, 0, 8), (2,) * 2),  # zero width
+        ((2, 3, 4, 0), 2),  # no channels
+        ((1, 1, 0, 1), 1),
+        ((0, 5, 0, 2, 6), (1, 2, 3)),  # 3-D, empty batch and height
+    ],
+)
+@pytest.mark.parametrize("convention", ["jax", "pytorch"])
+def test_zero_size_shapes_and_round_trip(shape, factor, convention):
+    x = jnp.zeros(shape, jnp.float32)
+    f = (factor,) * 2 if isinstance(factor, int) else factor
+    rank = len(f)
+    up = rj.pixel_shuffle(x, factor, convention=convention)
+    spatial = tuple(s * k for s, k in zip(shape[-1 - rank : -1], f, strict=True))
+    assert up.shape == (*shape[: -1 - rank], *spatial, shape[-1] // int(np.prod(f)))
+    assert rj.pixel_unshuffle(up, factor, convention=convention).shape == shape

@@ -219,3 +219,96 @@ def test_rejects_bad_input():
         soft_pool(x, 2, padding="sme")
     with pytest.raises(ValueError, match="at least 4 dims"):
         soft_pool(jnp.zeros((8, 8, 1)), (2, 2, 2))
+
+
+# --- output_ratio (PyTorch's int(input * ratio)) and the range of explicit samples ----------
+
+
+@pytest.mark.parametrize(
+    "shape,ratio,window",
+    [
+        # From PyTorch's OpInfo sample_inputs_fractional_max_pool2d / 3d (channels-last here).
+        ((1, 9, 9, 3), (0.5, 0.5), (3, 3)),
+        ((1, 16, 16, 1), (0.5, 0.5), (1, 1)),
+        ((2, 5, 5, 5, 3), (0.5, 0.5, 0.5), (2, 2, 2)),
+        ((1, 7, 6, 7, 1), (0.5, 0.5, 0.5), (2, 3, 4)),
+        # 100 * 0.29 is 28.999999999999996 in double precision: the rule truncates to 28.
+        ((1, 100, 6, 2), (0.29, 0.7), (2, 2)),
+    ],
+)
+def test_fractional_output_ratio_matches_torch(rng, shape, ratio, window):
+    x = rng.standard_normal(shape).astype(np.float32)
+    rank = len(ratio)
+    torch_samples = rng.random((shape[0], shape[-1], rank)).astype(np.float32)
+    torch_fn = F.fractional_max_pool2d if rank == 2 else F.fractional_max_pool3d
+    ref, ref_idx = torch_fn(
+        _torch(x), window, output_ratio=ratio, return_indices=True,
+        _random_samples=torch.from_numpy(torch_samples),
+    )
+    samples = torch_samples[..., ::-1] if rank == 2 else torch_samples
+    values, indices = fractional_max_pool(
+        None, x, window_shape=window, output_ratio=ratio, samples=samples, return_indices=True
+    )
+    np.testing.assert_array_equal(values, to_channels_last(ref.numpy()))
+    np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
+
+
+def test_fractional_output_ratio_scalar_is_square_2d(rng):
+    x = rng.standard_normal((2, 11, 9, 3)).astype(np.float32)
+    key = jax.random.key(1)
+    # int(11 * 0.6) = 6, int(9 * 0.6) = 5: the ratio form is the size form of those sizes.
+    np.testing.assert_array_equal(
+        fractional_max_pool(key, x, output_ratio=0.6), fractional_max_pool(key, x, (6, 5))
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        (dict(output_ratio=0.0), ValueError, r"output_ratio.*\(0, 1\).*0\.0"),
+        (dict(output_ratio=1.0), ValueError, r"output_ratio.*\(0, 1\)"),
+        (dict(output_ratio=(0.5, 1.5)), ValueError, r"output_ratio.*1\.5"),
+        (dict(output_ratio=-0.5), ValueError, "output_ratio"),
+        (dict(output_ratio=math.nan), ValueError, "output_ratio"),
+        (dict(output_ratio=0.05), ValueError, r"output_ratio.*empty output \(0, 0\)"),
+        (dict(output_ratio=(0.5, 0.5, 0.5, 0.5)), ValueError, "output_ratio"),
+        (dict(output_ratio="half"), TypeError, "output_ratio"),
+        (dict(output_ratio=True), TypeError, "output_ratio"),
+        (dict(output_size=(4, 4), output_ratio=0.5), TypeError, "exactly one.*output_ratio"),
+        (dict(), TypeError, "exactly one of `output_size` and `output_ratio`"),
+    ],
+)
+def test_fractional_output_ratio_bad_input(kwargs, error, match):
+    x = np.zeros((1, 9, 9, 2), np.float32)
+    with pytest.raises(error, match=match):
+        fractional_max_pool(jax.random.key(0), x, **kwargs)
+
+
+@pytest.mark.parametrize("bad", [1.0, -0.25, 1.5, math.nan, math.inf])
+def test_fractional_rejects_concrete_samples_outside_unit_interval(bad):
+    x = np.zeros((2, 9, 9, 3), np.float32)
+    samples = np.full((2, 3, 2), 0.5, np.float32)
+    samples[1, 2, 0] = bad
+    with pytest.raises(ValueError, match=r"fractional_max_pool: `samples` must lie in \[0, 1\)"):
+        fractional_max_pool(None, x, (4, 4), samples=samples)
+
+
+def test_fractional_samples_just_below_one_are_accepted_and_match_torch(rng):
+    # The largest float32 below 1 is a valid sample (PyTorch draws from [0, 1)).
+    x = rng.standard_normal((1, 9, 9, 2)).astype(np.float32)
+    samples = np.full((1, 2, 2), np.nextafter(np.float32(1), np.float32(0)), np.float32)
+    ref = F.fractional_max_pool2d(
+        _torch(x), 2, output_size=(4, 5), _random_samples=torch.from_numpy(samples)
+    )
+    got = fractional_max_pool(None, x, (4, 5), samples=samples[..., ::-1])
+    np.testing.assert_array_equal(got, to_channels_last(ref.numpy()))
+
+
+def test_fractional_traced_samples_are_not_range_checked():
+    # Under jit the values are unknown at trace time: the call traces (the check cannot run).
+    x = jnp.arange(81.0).reshape(1, 9, 9, 1)
+    fn = jax.jit(lambda s: fractional_max_pool(None, x, (4, 4), samples=s))
+    samples = np.full((1, 1, 2), 0.25, np.float32)
+    np.testing.assert_array_equal(
+        fn(jnp.asarray(samples)), fractional_max_pool(None, x, (4, 4), samples=samples)
+    )

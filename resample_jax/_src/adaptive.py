@@ -97,6 +97,7 @@ def check_output_size(fn: str, output_size: Any) -> tuple[int, Any]:
 def _output_size(fn: str, x: Any, output_size: Any) -> tuple[jax.Array, tuple[AdaptiveAxis, ...]]:
     rank, output_size = check_output_size(fn, output_size)
     x = validation.check_array(fn, x, rank)
+    validation.check_nonempty_spatial(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
     if isinstance(output_size, (tuple, list)):
         # None keeps that axis's input size, as in PyTorch.
@@ -158,7 +159,9 @@ def adaptive_avg_pool(
 
     ``[*batch, *spatial, C] -> [*batch, *output_size, C]``. Output ``i`` of an axis averages input
     ``[floor(i * n / m), ceil((i + 1) * n / m))``; bins of neighbouring outputs overlap when ``m``
-    does not divide ``n``, and ``m > n`` (upsampling) is allowed. Half precision sums in float32.
+    does not divide ``n``, and ``m > n`` (upsampling) is allowed. Half precision sums in float32;
+    complex inputs are averaged natively (PyTorch's ``adaptive_avg_pool2d`` rejects them unless
+    the output is 1 x 1).
 
     Args:
       x: input ``[*batch, *spatial, C]``; the spatial rank is the length of ``output_size``.
@@ -169,8 +172,9 @@ def adaptive_avg_pool(
       ``[*batch, *output_size, C]`` in the dtype of ``x``.
 
     Raises:
-      ValueError: a non-positive ``output_size``, or ``x`` with too few axes.
-      TypeError: an integer ``x``, or ``output_size`` of the wrong type.
+      ValueError: a non-positive ``output_size``; ``x`` with too few axes or a zero-size spatial
+        axis (as PyTorch; an empty batch works).
+      TypeError: an integer or bool ``x``, or ``output_size`` of the wrong type.
 
     Example:
       >>> import jax.numpy as jnp
@@ -183,7 +187,7 @@ def adaptive_avg_pool(
     """
     fn = "adaptive_avg_pool"
     x, axes = _output_size(fn, x, output_size)
-    validation.check_floating(fn, x)
+    validation.check_inexact(fn, x)
     return _adaptive_avg_core(x, axes)
 
 
@@ -209,7 +213,8 @@ def adaptive_max_pool(
       ``[*batch, *output_size, C]``, or ``(values, indices)`` with ``return_indices=True``.
 
     Raises:
-      ValueError: a non-positive ``output_size``, or ``x`` with too few axes.
+      ValueError: a non-positive ``output_size``; ``x`` with too few axes or a zero-size spatial
+        axis (as PyTorch; an empty batch works).
       TypeError: a bool or complex ``x``, or arguments of the wrong type.
 
     Example:
@@ -242,7 +247,8 @@ def global_avg_pool(
     """Mean over all spatial axes: ``[*batch, *spatial, C] -> [*batch, C]``.
 
     The spatial axes are the ``rank`` axes before the channel axis; ``rank`` is a keyword because
-    the shape alone cannot tell batch axes from spatial ones.
+    the shape alone cannot tell batch axes from spatial ones. Floating or complex inputs; a
+    zero-size spatial axis gives NaN, as ``jnp.mean`` and PyTorch do.
 
     Args:
       x: input ``[*batch, *spatial, C]``.
@@ -254,7 +260,7 @@ def global_avg_pool(
 
     Raises:
       ValueError: ``rank`` not 1, 2 or 3, or ``x`` with fewer than ``rank + 1`` axes.
-      TypeError: an integer ``x``.
+      TypeError: an integer or bool ``x``.
 
     Example:
       >>> import jax.numpy as jnp
@@ -266,7 +272,7 @@ def global_avg_pool(
     """
     fn = "global_avg_pool"
     x = _global_rank(fn, x, rank, keepdims)
-    validation.check_floating(fn, x)
+    validation.check_inexact(fn, x)
     return _global_avg_core(x, rank, keepdims)
 
 
@@ -294,7 +300,8 @@ def global_max_pool(
       ``[*batch, C]`` (or ``[*batch, *(1,) * rank, C]``) in the dtype of ``x``.
 
     Raises:
-      ValueError: ``rank`` not 1, 2 or 3, or ``x`` with fewer than ``rank + 1`` axes.
+      ValueError: ``rank`` not 1, 2 or 3; ``x`` with fewer than ``rank + 1`` axes or a zero-size
+        spatial axis (as PyTorch; an empty batch works).
       TypeError: a bool or complex ``x``.
 
     Example:
@@ -308,6 +315,7 @@ def global_max_pool(
     fn = "global_max_pool"
     x = _global_rank(fn, x, rank, keepdims)
     check_selectable(fn, x)
+    validation.check_nonempty_spatial(fn, x, rank)
     axes = tuple(AdaptiveAxis(n, 1) for n in validation.spatial_shape(x, rank))
     y = _adaptive_max_core(x, axes, False)
     return y if keepdims else y.reshape((*y.shape[: y.ndim - 1 - rank], y.shape[-1]))

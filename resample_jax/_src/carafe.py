@@ -57,7 +57,9 @@ def _kernel_size(fn: str, kernel_size: Any, taps: int, rank: int) -> int:
                 f"kernel_size k."
             )
     else:
-        if not v._is_int(kernel_size) or kernel_size < 1:
+        if not v._is_int(kernel_size):
+            raise TypeError(f"{fn}: `kernel_size` must be a positive odd int; got {kernel_size!r}.")
+        if kernel_size < 1:
             raise ValueError(
                 f"{fn}: `kernel_size` must be a positive odd int; got {kernel_size!r}."
             )

@@ -57,7 +57,9 @@ def _check_kernel(fn: str, kernel: Any) -> tuple[jax.Array, int]:
 
 
 def _check_groups(fn: str, groups: Any) -> int:
-    if not v._is_int(groups) or groups < 1:
+    if not v._is_int(groups):
+        raise TypeError(f"{fn}: `groups` must be a positive int; got {groups!r}.")
+    if groups < 1:
         raise ValueError(f"{fn}: `groups` must be a positive int; got {groups!r}.")
     return int(groups)
 

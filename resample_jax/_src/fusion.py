@@ -23,8 +23,12 @@ FUSE_MODES = ("concat", "add")
 
 def _target(fn: str, reference: Any, rank: int | None) -> tuple[tuple[int, ...], int]:
     """The spatial shape and rank named by ``reference`` (a shape tuple or an array)."""
+    if rank is not None:
+        rank = v.check_rank(fn, rank)
     if isinstance(reference, (tuple, list)) and all(v._is_int(r) for r in reference):
-        size = v.int_tuple(fn, "reference", tuple(reference), v.rank_of(fn, "reference", reference))
+        size = v.int_tuple(
+            fn, "reference", tuple(reference), v.rank_of(fn, "reference", reference), minimum=0
+        )
         if rank is not None and rank != len(size):
             raise ValueError(
                 f"{fn}: `rank` ({rank}) must equal the length of the spatial shape `reference` "
@@ -83,7 +87,8 @@ def match_size(
 
     Args:
       x: ``[*batch, *spatial, C]``; any dtype for crop / pad, floating for resize.
-      reference: a spatial shape tuple, or an array whose spatial shape is the target.
+      reference: a spatial shape tuple (entries >= 0), or an array whose spatial shape is the
+        target. Zero-size axes crop and pad like any other (padding one gives zeros).
       mode: ``"crop"``, ``"pad"``, ``"crop_or_pad"`` or ``"resize"``.
       rank: spatial rank when ``reference`` is an array (default 2); must match a tuple's length.
 
@@ -92,7 +97,8 @@ def match_size(
 
     Raises:
       ValueError: an unknown mode (with a suggestion), a crop that would have to grow an axis or
-        a pad that would have to shrink one, a rank that is not 1-3, too few dims.
+        a pad that would have to shrink one, a rank that is not 1-3, too few dims, a zero-size
+        axis with mode ``"resize"``.
 
     Example:
       >>> import jax.numpy as jnp
@@ -109,6 +115,11 @@ def match_size(
     arr = v.check_array(fn, x, rank)
     size = v.spatial_shape(arr, rank)
     if mode == "resize":
+        if 0 in size or 0 in target:
+            raise ValueError(
+                f"{fn}: mode 'resize' cannot take spatial shape {size} to {target} (a zero-size "
+                f"axis has nothing to interpolate); use mode='crop_or_pad'."
+            )
         return resize(arr, target, "linear")
     grow = [n < t for n, t in zip(size, target, strict=True)]
     if (

@@ -113,6 +113,7 @@ def geometry(
     )
     rank = len(window)
     x = validation.check_array(fn, x, rank)
+    validation.check_nonempty_spatial(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
     eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation, strict=True))
     if pad == "VALID":
@@ -407,7 +408,7 @@ _POOL_KW = """dilation: spacing between window taps (int or per axis).
 
 _POOL_RAISES = """ValueError: a non-positive window, stride or dilation; negative padding or padding
         above half the window; a window larger than the padded input; an unknown padding string;
-        ``x`` with too few axes.
+        ``x`` with too few axes or a zero-size spatial axis (as PyTorch; an empty batch works).
       TypeError: arguments of the wrong type."""
 
 
@@ -556,7 +557,8 @@ def avg_pool(
     is the number of its cells inside the padded input (``count_include_pad=True``, PyTorch's and
     Flax's default; ceil-mode cells past the padding are never counted) or inside the input alone
     (``count_include_pad=False``: TensorFlow's behaviour, and Flax's with that flag), or
-    ``divisor_override``. Half-precision inputs are summed in float32.
+    ``divisor_override``. Half-precision inputs are summed in float32. Complex inputs average
+    their real and imaginary parts (PyTorch has no complex ``avg_pool``).
 
     Args:
       {args}
@@ -569,7 +571,7 @@ def avg_pool(
 
     Raises:
       {raises}
-      TypeError: an integer ``x`` (averages are not integers).
+      TypeError: an integer or bool ``x`` (averages are not integers).
 
     Example:
       >>> import jax.numpy as jnp
@@ -582,6 +584,12 @@ def avg_pool(
       ``torch.nn.functional.avg_pool{{1,2,3}}d``; ``flax.linen.avg_pool``.
     """
     fn = "avg_pool"
+    if jnp.iscomplexobj(x):
+        # The mean is real-linear: pool the real and imaginary parts (the reducers are real).
+        options = dict(dilation=dilation, ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+        pool = functools.partial(avg_pool, **options, divisor_override=divisor_override)
+        parts = (jnp.real(x), jnp.imag(x))
+        return lax.complex(*(pool(v, window_shape, strides, padding) for v in parts))
     x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
     validation.check_floating(fn, x)
     divisor_override = avg_options(fn, count_include_pad, divisor_override)

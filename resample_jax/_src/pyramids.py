@@ -105,6 +105,7 @@ def _reconstruct(pyramid: list[jax.Array]) -> jax.Array:
 def _floating_array(fn: str, x, rank: int, name: str = "x") -> jax.Array:
     arr = validation.check_array(fn, x, rank, name)
     validation.check_floating(fn, arr, name)
+    validation.check_nonempty_spatial(fn, arr, rank, name)
     return arr
 
 
@@ -122,7 +123,7 @@ def pyr_down(x: ArrayLike, *, rank: int = 2) -> jax.Array:
       ``[*batch, *((spatial + 1) // 2), C]``, same dtype as ``x``.
 
     Raises:
-      ValueError: if ``rank`` is not 1, 2 or 3.
+      ValueError: if ``rank`` is not 1, 2 or 3, or ``x`` has a zero-size spatial axis.
       TypeError: if ``x`` is not floating (``cv2.pyrDown`` also rounds integer images; we do not).
 
     Example:
@@ -163,7 +164,7 @@ def pyr_up(x: ArrayLike, *, size=None, rank: int | None = None) -> jax.Array:
 
     Raises:
       ValueError: if ``rank`` is not 1, 2 or 3, disagrees with ``size``, or a ``size`` entry is not
-        ``2n`` or ``2n - 1``.
+        ``2n`` or ``2n - 1``; ``x`` with a zero-size spatial axis.
       TypeError: if ``x`` is not floating or ``size`` is not an int or a tuple of ints.
 
     Example:
@@ -211,7 +212,8 @@ def gaussian_pyramid(x: ArrayLike, levels: int, *, rank: int = 2) -> list[jax.Ar
       A list of ``levels + 1`` arrays; level ``i`` has spatial size ``ceil(spatial / 2**i)``.
 
     Raises:
-      ValueError: if ``levels`` < 0 or ``rank`` is not 1, 2 or 3.
+      ValueError: if ``levels`` < 0, ``rank`` is not 1, 2 or 3, or ``x`` has a zero-size spatial
+        axis.
       TypeError: if ``x`` is not floating or ``levels`` is not an int.
 
     Example:
@@ -248,7 +250,8 @@ def laplacian_pyramid(x: ArrayLike, levels: int, *, rank: int = 2) -> list[jax.A
       images, then the coarsest Gaussian level.
 
     Raises:
-      ValueError: if ``levels`` < 0 or ``rank`` is not 1, 2 or 3.
+      ValueError: if ``levels`` < 0, ``rank`` is not 1, 2 or 3, or ``x`` has a zero-size spatial
+        axis.
       TypeError: if ``x`` is not floating or ``levels`` is not an int.
 
     Example:
@@ -286,7 +289,7 @@ def reconstruct_laplacian(pyramid: Sequence[ArrayLike], *, rank: int = 2) -> jax
 
     Raises:
       ValueError: if ``pyramid`` is empty, its levels disagree in batch shape, channels or dtype, or
-        a level's size is not ``(previous + 1) // 2``.
+        a level's size is not ``(previous + 1) // 2``, or a level has a zero-size spatial axis.
       TypeError: if a level is not a floating array.
 
     Example:

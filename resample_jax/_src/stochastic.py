@@ -50,7 +50,7 @@ class _FractionalAxis(NamedTuple):
         positions = jnp.expand_dims(self.starts, axis + 1) + lax.broadcasted_iota(
             jnp.int32, tuple(shape), axis + 1
         )
-        flat = positions.reshape((*shape[:axis], -1, *shape[axis + 2 :]))
+        flat = positions.reshape((*shape[:axis], shape[axis] * shape[axis + 1], *shape[axis + 2 :]))
         picked = jnp.take_along_axis(x, flat, axis=axis, mode="clip")
         windows = shape[axis : axis + 2]
         return picked.reshape((*picked.shape[:axis], *windows, *picked.shape[axis + 1 :]))
@@ -117,12 +117,56 @@ def _fractional_core(
     return values, validation.unflatten_batch(flat, batch)
 
 
+def _fractional_output_size(
+    fn: str, x: Any, output_size: Any, output_ratio: Any
+) -> tuple[jax.Array, tuple[int, ...]]:
+    """The checked ``x`` and the output size, given directly or as PyTorch's ratio of the input."""
+    if (output_size is None) == (output_ratio is None):
+        raise TypeError(
+            f"{fn}: give exactly one of `output_size` and `output_ratio`; got "
+            f"output_size={output_size!r}, output_ratio={output_ratio!r}."
+        )
+    if output_size is not None:
+        rank = validation.rank_of(fn, "output_size", output_size)
+        out = validation.int_tuple(fn, "output_size", output_size, rank)
+        return validation.check_array(fn, x, rank), out
+    rank = validation.rank_of(fn, "output_ratio", output_ratio)
+    ratio = validation.float_tuple(fn, "output_ratio", output_ratio, rank, positive=False)
+    if not all(0 < r < 1 for r in ratio):
+        # torch.nn.FractionalMaxPool2d/3d's range check (the functional form has none).
+        raise ValueError(f"{fn}: `output_ratio` must be in (0, 1) on every axis; got {ratio!r}.")
+    x = validation.check_array(fn, x, rank)
+    # PyTorch's rule: int(input_size * ratio), the product in double precision, truncated.
+    out = tuple(int(n * r) for n, r in zip(validation.spatial_shape(x, rank), ratio, strict=True))
+    if 0 in out:
+        raise ValueError(
+            f"{fn}: `output_ratio` {ratio!r} of the spatial shape "
+            f"{validation.spatial_shape(x, rank)} gives an empty output {out} "
+            f"(int(input * ratio)); use a larger ratio."
+        )
+    return x, out
+
+
+def _check_samples_range(fn: str, samples: jax.Array) -> None:
+    """Rejects concrete samples outside [0, 1), where PyTorch draws them; traced ones pass."""
+    if isinstance(samples, jax.core.Tracer):
+        return
+    values = np.asarray(samples)
+    if values.size and not (np.all(values >= 0) and np.all(values < 1)):
+        bad = values[~((values >= 0) & (values < 1))]
+        raise ValueError(
+            f"{fn}: `samples` must lie in [0, 1) (after the cast to {values.dtype}); got "
+            f"{bad.size} value(s) outside, e.g. {bad.flat[0]!r}."
+        )
+
+
 def fractional_max_pool(
     key: jax.Array | None,
     x: jax.typing.ArrayLike,
-    output_size: int | Sequence[int],
+    output_size: int | Sequence[int] | None = None,
     window_shape: int | Sequence[int] = 2,
     *,
+    output_ratio: float | Sequence[float] | None = None,
     samples: jax.typing.ArrayLike | None = None,
     return_indices: bool = False,
 ) -> jax.Array | tuple[jax.Array, jax.Array]:
@@ -140,10 +184,15 @@ def fractional_max_pool(
 
     Args:
       key: a PRNG key drawing the samples; may be None when ``samples`` is given.
-      x: input ``[*batch, *spatial, C]``; the spatial rank is the length of ``output_size``.
+      x: input ``[*batch, *spatial, C]``; the spatial rank is the length of ``output_size`` (or
+        of ``output_ratio``).
       output_size: an int (2-D) or one int per spatial axis; needs ``out + window - 1 <= in``.
+        Exactly one of ``output_size`` and ``output_ratio``.
       window_shape: window size (int or per axis), default 2.
-      samples: explicit samples ``[*batch, C, rank]`` in [0, 1), in spatial-axis order (D, H, W).
+      output_ratio: the output size as a fraction of the input's, a float (2-D) or one per spatial
+        axis, each in (0, 1): ``out = int(in * ratio)``, PyTorch's rule.
+      samples: explicit samples ``[*batch, C, rank]`` in [0, 1), in spatial-axis order (D, H, W);
+        concrete samples outside [0, 1) are rejected (traced ones cannot be checked).
         PyTorch's ``_random_samples`` is ``(N, C, rank)`` in order (W, H) for 2-D and (D, H, W)
         for 3-D: pass ``s[..., ::-1]`` of a 2-D one to reproduce ``fractional_max_pool2d``.
       return_indices: also return int32 flat indices of the maxima, as PyTorch.
@@ -152,26 +201,30 @@ def fractional_max_pool(
       ``[*batch, *output_size, C]`` in the dtype of ``x``, or ``(values, indices)``.
 
     Raises:
-      ValueError: a non-positive size or window, ``out + window - 1 > in``, or ``samples`` of the
-        wrong shape; ``x`` with too few axes.
-      TypeError: neither ``key`` nor ``samples`` given; a bool or complex ``x``.
+      ValueError: a non-positive size or window, ``out + window - 1 > in``, an ``output_ratio``
+        outside (0, 1) or giving an empty output, ``samples`` of the wrong shape or (concrete)
+        outside [0, 1); ``x`` with too few axes or a zero-size spatial axis.
+      TypeError: neither ``key`` nor ``samples`` given; both or neither of ``output_size`` and
+        ``output_ratio``; a bool or complex ``x``.
 
     Example:
       >>> import jax, jax.numpy as jnp
       >>> x = jnp.arange(25.0).reshape(5, 5, 1)
       >>> fractional_max_pool(jax.random.key(0), x, 3).shape
       (3, 3, 1)
+      >>> fractional_max_pool(jax.random.key(0), x, output_ratio=0.5).shape  # int(5 * 0.5)
+      (2, 2, 1)
 
     References:
       B. Graham, "Fractional Max-Pooling", arXiv:1412.6071, 2014;
       ``torch.nn.functional.fractional_max_pool{2,3}d(..., _random_samples=...)``.
     """
     fn = "fractional_max_pool"
-    rank = validation.rank_of(fn, "output_size", output_size)
-    out = validation.int_tuple(fn, "output_size", output_size, rank)
+    x, out = _fractional_output_size(fn, x, output_size, output_ratio)
+    rank = len(out)
     window = validation.int_tuple(fn, "window_shape", window_shape, rank)
-    x = validation.check_array(fn, x, rank)
     check_selectable(fn, x)
+    validation.check_nonempty_spatial(fn, x, rank)
     if not isinstance(return_indices, bool):
         raise TypeError(f"{fn}: `return_indices` must be a bool; got {return_indices!r}.")
     in_shape = validation.spatial_shape(x, rank)
@@ -196,6 +249,7 @@ def fractional_max_pool(
                 f"got {samples.shape}."
             )
         samples = samples.astype(dtype)
+        _check_samples_range(fn, samples)
     return _fractional_core(x, samples, out, window, return_indices)
 
 

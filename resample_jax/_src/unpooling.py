@@ -166,7 +166,8 @@ def max_unpool(
       ``[*batch, *output_size, C]``, same dtype as ``x``.
 
     Raises:
-      ValueError: if ``indices`` has another shape than ``x``, ``output_size`` is smaller than the
+      ValueError: if ``x`` has a zero-size spatial axis (as PyTorch), ``indices`` has another
+        shape than ``x``, ``output_size`` is smaller than the
         pooled size and no window is given, the geometry is invalid (sizes < 1, low padding >=
         window), or — when ``indices`` is a concrete array — an index is outside its pooling
         window or the output. When ``indices`` is traced (inside ``jax.jit`` / ``jax.vmap``) that
@@ -189,6 +190,7 @@ def max_unpool(
     rank = validation.rank_of(fn, "output_size", output_size)
     out_size = validation.int_tuple(fn, "output_size", output_size, rank)
     arr = validation.check_array(fn, x, rank)
+    validation.check_nonempty_spatial(fn, arr, rank)
     in_size = validation.spatial_shape(arr, rank)
 
     if isinstance(indices, (str, bytes)) or indices is None:

@@ -42,7 +42,7 @@ def check_choice(fn: str, name: str, value: Any, valid: Sequence[str]) -> str:
     key = value.lower()
     if key not in valid:
         raise ValueError(
-            f"{fn}: unknown {name} {value!r}; valid values are {sorted(valid)}."
+            f"{fn}: unknown `{name}` {value!r}; valid values are {sorted(valid)}."
             f"{suggest(key, valid)}"
         )
     return key
@@ -252,6 +252,18 @@ def flatten_batch(x: jax.Array, rank: int) -> tuple[jax.Array, tuple[int, ...]]:
 def unflatten_batch(y: jax.Array, batch: tuple[int, ...]) -> jax.Array:
     """Inverse of :func:`flatten_batch` for an output ``(N, *spatial', C')``."""
     return y.reshape((*batch, *y.shape[1:]))
+
+
+def check_nonempty_spatial(fn: str, x: jax.Array, rank: int, name: str = "x") -> None:
+    """Raises ValueError when a spatial axis of ``x`` has size 0 (an empty batch or channel axis
+    is fine): for the functions that, like PyTorch's, need a sample to filter or pool."""
+    spatial = spatial_shape(x, rank)
+    if 0 in spatial:
+        raise ValueError(
+            f"{fn}: `{name}` has a zero-size spatial axis (shape {tuple(x.shape)}, spatial "
+            f"{spatial} for {rank}-D); every spatial axis needs at least one sample (an empty "
+            f"batch or channel axis is fine)."
+        )
 
 
 Padding = str | tuple[tuple[int, int], ...]
