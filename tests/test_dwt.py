@@ -220,7 +220,7 @@ def test_unbatched_and_several_leading_axes(rng):
 
 
 def test_unknown_wavelet_suggests_the_closest_name():
-    with pytest.raises(ValueError, match="unknown wavelet 'sym44'.*Did you mean 'sym4'"):
+    with pytest.raises(ValueError, match="unknown `wavelet` 'sym44'.*Did you mean 'sym4'"):
         rj.dwt(np.zeros((4, 4, 1), np.float32), "sym44")
     with pytest.raises(ValueError, match="'db1'..'db20'"):
         rj.idwt(np.zeros((4, 4, 4), np.float32), "db30")
@@ -238,7 +238,7 @@ def test_coiflet_scaling_function_has_vanishing_moments():
 
 
 def test_bad_mode_names_the_valid_ones():
-    with pytest.raises(ValueError, match="mode 'periodisation'.*Did you mean 'periodization'"):
+    with pytest.raises(ValueError, match="`mode` 'periodisation'.*Did you mean 'periodization'"):
         rj.dwt(np.zeros((4, 4, 1), np.float32), mode="periodisation")
 
 

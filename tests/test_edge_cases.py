@@ -131,28 +131,34 @@ TORCH_UNSHUFFLE_EMPTY = dict.fromkeys(
     "torch.nn.functional.pixel_unshuffle returns zero-size inputs unchanged",
 )
 TORCH_CONV_NO_CHANNELS = "torch.nn.functional.conv2d gives 0 output channels for 0 input channels"
-RESIZE_OWNER = "zero-size cases of the resize engine belong to the `resize` engineer's branch"
 
 CASES: dict[str, Case] = {
     # interpolation
     "resize": Case(
         lambda x: rj.resize(x, (4, 5), "linear", convention="pytorch"),
         torch=lambda x: _cl(F.interpolate(_cf(x), size=(4, 5), mode="bilinear")),
-        owned_elsewhere=RESIZE_OWNER,
     ),
     "affine_grid": Case(
         lambda x: rj.affine_grid(_theta(x), (x.shape[1], x.shape[2])),
         torch=lambda x: F.affine_grid(
             _t(_theta(x)), [x.shape[0], x.shape[3], x.shape[1], x.shape[2]], align_corners=False
         ).numpy(),
-        owned_elsewhere=RESIZE_OWNER,
         uses_channels=False,
     ),
     "grid_sample": Case(
         lambda x: rj.grid_sample(x, _grid(x)),
         torch=lambda x: _cl(F.grid_sample(_cf(x), _t(_grid(x)), align_corners=False)),
-        owned_elsewhere=RESIZE_OWNER,
     ),
+    "scale_and_translate": Case(
+        lambda x: rj.scale_and_translate(x, (4, 5), (0.7, 0.6), (0.1, -0.2))
+    ),
+    # polyphase FIR, spectral, wavelets
+    "upfirdn": Case(lambda x: rj.upfirdn(x, np.array([1.0, 2.0, 1.0]), up=2)),
+    "resample_poly": Case(lambda x: rj.resample_poly(x, 3, 2)),
+    "filtered_activation": Case(rj.filtered_activation),
+    "dwt": Case(lambda x: rj.dwt(x, "db2")),
+    "idwt": Case(lambda x: rj.idwt(x, "db2"), shape=(2, 6, 8, 4)),
+    "wavelet_pool": Case(rj.wavelet_pool),
     # pooling
     "adaptive_avg_pool": Case(
         lambda x: rj.adaptive_avg_pool(x, (4, 3)),
@@ -279,7 +285,8 @@ CASES: dict[str, Case] = {
 }
 
 # Public names that are not array functions.
-NOT_FUNCTIONS = {"__version__", "Kernel", "RESIZE_METHODS", "ResizeMethodInfo"}
+# firwin designs a NumPy filter (no array input; tested in test_fir.py).
+NOT_FUNCTIONS = {"__version__", "Kernel", "RESIZE_METHODS", "ResizeMethodInfo", "firwin"}
 
 VARIANTS = ("empty_batch", "zero_height", "zero_width", "zero_channels")
 
@@ -525,6 +532,30 @@ GOOD: dict[str, dict[str, Any]] = {
     "strided_conv": dict(
         x=_X, kernel=_W, strides=2, padding=1, dilation=1, groups=1, bias=_bias()
     ),
+    "resize": dict(
+        x=_X, size=(4, 5), method="linear", antialias=True, align_corners=False, convention="jax"
+    ),
+    "affine_grid": dict(theta=_theta(_X), size=(4, 5), align_corners=False),
+    "grid_sample": dict(
+        x=_X, grid=_grid(_X), method="linear", padding_mode="zeros", align_corners=False
+    ),
+    "scale_and_translate": dict(
+        x=_X, size=(4, 5), scale=(0.5, 0.6), translation=(0.0, 0.0), method="linear",
+        antialias=True,
+    ),
+    "upfirdn": dict(
+        x=_X, kernel=np.ones(3, np.float32), up=2, down=1, padding="full", mode="constant",
+        cval=0.0, rank=2,
+    ),
+    "resample_poly": dict(
+        x=_X, up=3, down=2, window=("kaiser", 5.0), padtype="constant", cval=None, rank=2
+    ),
+    "filtered_activation": dict(
+        x=_X, up=2, down=2, numtaps=5, window=("kaiser", 8.0), mode="constant", rank=2
+    ),
+    "dwt": dict(x=_X, wavelet="db2", mode="periodization", rank=2),
+    "idwt": dict(coeffs=_X, wavelet="db2", mode="periodization", rank=2),
+    "wavelet_pool": dict(x=_X, wavelet="haar", mode="periodization", rank=2),
     "subpixel_conv": dict(
         x=_X, kernel=_ramp((3, 3, 4, 8)), factor=2, padding="SAME", convention="jax",
         bias=np.ones(8, np.float32),
@@ -535,7 +566,7 @@ GOOD: dict[str, dict[str, Any]] = {
 INT_ARGS = {
     "output_size", "window_shape", "strides", "stride", "factor", "size", "levels", "rank",
     "dilation", "groups", "kernel_size", "filter_size", "offset", "output_padding",
-    "divisor_override",
+    "divisor_override", "up", "down",
 }
 BAD_INTS = [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("2", TypeError)]
 # An int padding; strings are padding too ("SAME"), so an unknown one is a ValueError.
@@ -543,7 +574,7 @@ BAD_PADDINGS = [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("2", Val
 BAD_POWERS = [(-1, ValueError), (0, ValueError), (True, TypeError), ("2", TypeError)]
 BOOL_ARGS = {"return_indices", "ceil_mode", "count_include_pad", "keepdims", "training"}
 BAD_BOOLS = [(1, TypeError), ("yes", TypeError)]
-STRING_ARGS = {"convention", "mode", "match", "method", "padding"}
+STRING_ARGS = {"convention", "mode", "match", "method", "padding", "padtype", "window", "wavelet"}
 BAD_STRINGS = [("nonsense", ValueError)]
 ARRAY_ARGS = {"x", "skip", "kernel", "kernels"}
 BAD_ARRAYS = [(np.zeros((4,), np.float32), ValueError), ("image", TypeError)]
@@ -551,6 +582,7 @@ BAD_INDICES = [(np.zeros((4,), np.int32), ValueError), (_X[:, :4, :4], TypeError
 # Arguments checked by code that belongs to another engineer: (function, argument) -> reason.
 CHECKED_ELSEWHERE = {
     ("resize_conv", "method"): "resize checks it (the resize engineer's code)",
+    ("upfirdn", "kernel"): "a 1-D array is a valid separable kernel",
 }
 
 

@@ -46,7 +46,7 @@ def check_wavelet(fn: str, wavelet) -> wf.Wavelet:
     key = wavelet.lower()
     if key not in wf.WAVELET_NAMES:
         raise ValueError(
-            f"{fn}: unknown wavelet {wavelet!r}; supported are 'haar', 'db1'..'db{wf.MAX_DB}', "
+            f"{fn}: unknown `wavelet` {wavelet!r}; supported are 'haar', 'db1'..'db{wf.MAX_DB}', "
             f"'sym2'..'sym{wf.MAX_SYM}', 'coif1'..'coif{wf.MAX_COIF}', and 'biorX.Y' / "
             f"'rbioX.Y' for X.Y in "
             f"{[f'{a}.{b}' for a, b in wf.BIOR_ORDERS]}.{validation.suggest(key, wf.WAVELET_NAMES)}"
@@ -175,7 +175,7 @@ def _analysis_axis(
         return lo
     hi = _correlate(xp, bank.dec_hi[::-1], axis, count, 2)
     y = jnp.stack([lo, hi], axis=1)
-    return y.reshape((-1, *y.shape[2:]))
+    return y.reshape((2 * y.shape[0], *y.shape[2:]))
 
 
 def _synthesis_axis(y: jax.Array, bank: wf.Wavelet, axis: int, mode: str) -> jax.Array:
@@ -185,10 +185,12 @@ def _synthesis_axis(y: jax.Array, bank: wf.Wavelet, axis: int, mode: str) -> jax
     synthesis filter: circularly for periodization, else keeping PyWavelets' "valid" window.
     """
     f = bank.length
-    y = y.reshape((-1, 2, *y.shape[1:]))
+    y = y.reshape((y.shape[0] // 2, 2, *y.shape[1:]))
     m = y.shape[axis + 1]
-    up = jnp.zeros((*y.shape[: axis + 1], 2 * m, *y.shape[axis + 2 :]), y.dtype)
-    up = up.at[(slice(None),) * (axis + 1) + (slice(0, None, 2),)].set(y)
+    # Zero insertion as interior padding (a pad, whose transpose is a strided slice).
+    config = [(0, 0, 0)] * y.ndim
+    config[axis + 1] = (0, 1, 1)
+    up = jax.lax.pad(y, jnp.zeros((), y.dtype), config)
     lo, hi = up[:, 0], up[:, 1]
     count = idwt_size(m, f, mode)
     if mode == "periodization":
@@ -239,7 +241,7 @@ def _dwt(x: jax.Array, name: str, mode: str, rank: int, detail: bool = True) -> 
         y = _analysis_axis(y, _unit_bank(bank, c), 2 + d, mode, detail)
     # (bands, N, *spatial, C) -> (N, *spatial, bands * C): subband-major depth.
     y = jnp.moveaxis(y, 0, -2) * jnp.asarray(c**rank, compute)
-    return y.reshape((*y.shape[:-2], -1)).astype(x.dtype)
+    return y.reshape((*y.shape[:-2], y.shape[-2] * y.shape[-1])).astype(x.dtype)
 
 
 @functools.partial(jax.jit, static_argnames=("name", "mode", "rank"))
@@ -248,7 +250,8 @@ def _idwt(c: jax.Array, name: str, mode: str, rank: int) -> jax.Array:
     scale = _common_magnitude(bank)
     compute = _compute_dtype(c.dtype)
     y = c.astype(compute)
-    y = jnp.moveaxis(y.reshape((*y.shape[:-1], _band_count(rank), -1)), -2, 0)
+    bands = _band_count(rank)
+    y = jnp.moveaxis(y.reshape((*y.shape[:-1], bands, y.shape[-1] // bands)), -2, 0)
     for d in reversed(range(rank)):
         y = _synthesis_axis(y, _unit_bank(bank, scale), 2 + d, mode)
     return (y[0] * jnp.asarray(scale**rank, compute)).astype(c.dtype)

@@ -268,8 +268,7 @@ def _run(fn, arr, steps, up, down, pads, mode, cval, rank):
                 f"{fn}: spatial axis {d} of size {size[d]} gives an empty output with "
                 f"{taps_per_axis[d]} taps, up={up[d]}, down={down[d]} and padding {pads[d]}."
             )
-    if mode in ("reflect", "symmetric", "wrap") and 0 in size:
-        raise ValueError(f"{fn}: mode {mode!r} needs non-empty spatial axes; got {size}.")
+    v.check_nonempty_spatial(fn, arr, rank)
     flat, batch = v.flatten_batch(arr, rank)
     if flat.shape[0] == 0 or flat.shape[-1] == 0:
         shape = [
