@@ -50,7 +50,8 @@ __all__ = list(rnnx.__all__)
 
 
 def _hashable(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
+    """Lists become tuples (Linen fields are often given as lists); other values are kept."""
+    if isinstance(value, list):
         return tuple(_hashable(v) for v in value)
     return value
 
@@ -66,16 +67,26 @@ def _parameters(cls: type) -> dict[str, inspect.Parameter]:
     return parameters
 
 
-@functools.lru_cache(maxsize=512)
 def _abstract(cls: type, config: tuple[tuple[str, Any], ...]) -> tuple[Any, Any]:
     """Builds the NNX module (abstractly when it has parameters), which runs its checks; returns
-    ``(graphdef, state)`` to merge parameters into."""
+    ``(graphdef, state)`` to merge parameters into. Cached per configuration when it is hashable."""
+    try:
+        hash(config)
+    except TypeError:
+        return _split(cls, config)
+    return _split_cached(cls, config)
+
+
+def _split(cls: type, config: tuple[tuple[str, Any], ...]) -> tuple[Any, Any]:
     kwargs = dict(config)
     if _learned(cls):
         module = nnx.eval_shape(lambda: cls(**kwargs, rngs=nnx.Rngs(0)))
     else:
         module = cls(**kwargs)
     return nnx.split(module)
+
+
+_split_cached = functools.lru_cache(maxsize=512)(_split)
 
 
 class _Bridge(nn.Module):

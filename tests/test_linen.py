@@ -15,6 +15,7 @@ import pytest
 from _modules import IDX, LEARNED, PARAM_FREE, RNG, V, X, case_id
 from flax import nnx
 
+import resample_jax as rj
 from resample_jax import linen as rlinen
 from resample_jax import methods
 from resample_jax import nnx as rnnx
@@ -150,3 +151,14 @@ def test_linen_subpixel_conv_is_icnr_at_init():
     m = rlinen.SubPixelConv(4, 3, 2)
     y = np.asarray(m.apply(m.init(jax.random.key(0), X), X)).reshape(2, 6, 2, 6, 2, 3)
     np.testing.assert_array_equal(y, np.broadcast_to(y[:, :, :1, :, :1], y.shape))
+
+
+def test_linen_passes_option_values_through_and_accepts_lists():
+    # A user Kernel (a NamedTuple) reaches resize as given; lists are read as tuples.
+    tent = rj.Kernel(lambda d: jnp.maximum(0.0, 1.0 - jnp.abs(d)), 1.0)
+    np.testing.assert_array_equal(
+        rlinen.Resize((9, 4), tent).apply({}, X), rnnx.Resize((9, 4), tent)(X)
+    )
+    np.testing.assert_array_equal(
+        rlinen.AvgPool([3, 3], [2, 2], [1, 1]).apply({}, X), rj.avg_pool(X, 3, 2, 1)
+    )
