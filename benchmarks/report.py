@@ -138,6 +138,35 @@ def target_rows(verdicts: list[dict]) -> list[list[str]]:
     ]
 
 
+TRAIN_HEADERS = (
+    "train step",
+    "batch shape",
+    "build s (CPU s)",
+    "ours step ms (min/med)",
+    "ours 50 steps s",
+    "torch eager step ms",
+    "x torch",
+)
+
+
+def train_rows(records: list[dict]) -> list[list[str]]:
+    rows = []
+    for r in records:
+        j, t = r["jax"], r.get("torch")
+        rows.append(
+            [
+                r["label"],
+                r["shape"],
+                f"{r['build_s']:.2f} ({r['build_cpu_s']:.2f})",
+                f"{_ms(j['min_s'])} / {_ms(j['median_s'])}",
+                f"{j['total_s']:.2f}",
+                _ms(t["median_s"]) if t else r.get("torch_error", "-"),
+                _ratio(r.get("step_vs_torch")),
+            ]
+        )
+    return rows
+
+
 def text_table(headers: Sequence[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
     line = lambda cells: "  ".join(
@@ -181,6 +210,12 @@ def terminal(result: dict, *, verbose: bool = False) -> str:
         out += ["", f"== {size} / {dtype} ==", table]
         if verbose:
             out += ["", text_table(DETAIL_HEADERS, detail_rows(recs))]
+    if result.get("train_steps"):
+        out += [
+            "",
+            "== train steps ==",
+            text_table(TRAIN_HEADERS, train_rows(result["train_steps"])),
+        ]
     verdicts = result["targets"]
     if verdicts:
         counts = {s: sum(v["status"] == s for v in verdicts) for s in ("PASS", "FAIL", "n/a")}
@@ -205,6 +240,9 @@ def markdown(result: dict) -> str:
     for (size, dtype), recs in _groups(result["records"]).items():
         table = markdown_table(SUMMARY_HEADERS, summary_rows(recs, peak))
         out += ["", f"### {size}, {dtype}", "", table]
+    if result.get("train_steps"):
+        table = markdown_table(TRAIN_HEADERS, train_rows(result["train_steps"]))
+        out += ["", "### Train steps (build + 50 steps)", "", table]
     if result["targets"]:
         table = markdown_table(TARGET_HEADERS, target_rows(result["targets"]))
         out += ["", "### Targets", "", table]
