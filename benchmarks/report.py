@@ -31,6 +31,14 @@ def _contender(record: dict, role: str = OURS, name: str | None = None) -> dict 
     return None
 
 
+def _compile(c: dict) -> str:
+    """Wall seconds of the compile, with its process CPU seconds when recorded."""
+    if c.get("compile_s") is None:
+        return "-"
+    cpu = c.get("compile_cpu_s")
+    return f"{c['compile_s']:.2f}" + ("" if cpu is None else f" ({cpu:.2f})")
+
+
 def _check_summary(record: dict) -> str:
     checks = [(c["name"], c.get("check")) for c in record["contenders"] if c.get("check")]
     bad = [name for name, chk in checks if chk["ok"] is False]
@@ -44,7 +52,7 @@ SUMMARY_HEADERS = (
     "mode",
     "shape in -> out",
     "ours ms (min/med)",
-    "compile s",
+    "compile s (CPU s)",
     "fastest peer",
     "peer ms",
     "x peer",
@@ -78,7 +86,7 @@ def summary_rows(records: list[dict], peak_known: bool) -> list[list[str]]:
                 r["mode"],
                 shape,
                 f"{_ms(ours['min_s'])} / {_ms(ours['median_s'])}",
-                "-" if ours["compile_s"] is None else f"{ours['compile_s']:.2f}",
+                _compile(ours),
                 r["fastest_peer"] or "-",
                 _ms(peer["median_s"]) if peer else "-",
                 _ratio(r["vs_fastest_peer"]),
