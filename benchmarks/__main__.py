@@ -36,7 +36,7 @@ Contenders
 
 Reading the summary table (one per size preset and dtype)
     ``ours ms (min/med)``   resample_jax's fastest and median sample, in milliseconds.
-    ``compile s (CPU s)``   resample_jax's lower + compile time for that case, wall (and process CPU).
+    ``compile s (CPU s)``   resample_jax's lower + compile time, wall (and process CPU) seconds.
     ``fastest peer``        the peer with the smallest median; ``peer ms`` its median.
     ``x peer``              resample_jax median / fastest peer median. Below 1 we are faster:
                             0.25 means four times faster; 1.30 means 30% slower.

@@ -5,7 +5,8 @@ configuration's network, loss and Adam) and times what a user waits for: the bui
 and compile, wall and process CPU seconds) and ``steps`` optimiser steps on fixed random batches of
 the quick configuration's shapes (the median step and the total). The PyTorch contender is the same
 network written with ``torch.nn`` (same layers, widths, activations and loss; Adam), run eagerly
-on ``channels_last`` tensors with as many threads as XLA uses, in the same process. Its bicubic
+on ``channels_last`` tensors with as many threads as XLA uses (on CUDA when JAX runs on a GPU), in
+the same process. Its bicubic
 residual uses PyTorch's bicubic (Keys a = -0.75, ours a = -0.5): the same work, other weights.
 
 Cases are declarative: a name, a label, the compile goal in seconds, and two builders.
@@ -97,10 +98,20 @@ def _jax_seg():
 # --- PyTorch eager: the same nets -------------------------------------------------------------
 
 
+def torch_device() -> str:
+    """PyTorch's device beside JAX's: CUDA when JAX runs on a GPU and PyTorch has CUDA."""
+    import jax
+    import torch
+
+    return "cuda" if jax.default_backend() == "gpu" and torch.cuda.is_available() else "cpu"
+
+
 def _torch_train(net, loss_fn, x, y, lr):
     import torch
 
-    net = net.to(memory_format=torch.channels_last)
+    device = torch_device()
+    net = net.to(device=device, memory_format=torch.channels_last)
+    x, y = x.to(device), y.to(device)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
 
     def step():
@@ -108,6 +119,8 @@ def _torch_train(net, loss_fn, x, y, lr):
         loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
         return loss.detach()
 
     return step

@@ -299,3 +299,38 @@ def test_train_step_torch_net_has_the_runner_nets_weights(name):
     ]
     assert len(net_params) == 1
     assert sum(p.numel() for p in net_params[0].parameters()) == jax_weights
+
+
+# --- the GPU command ------------------------------------------------------------------------------
+
+
+def test_gpu_check_without_a_gpu_skips_both_stages_and_writes_its_files(tmp_path, monkeypatch):
+    from benchmarks import gpu_check
+
+    monkeypatch.setenv(gpu_check.OUT_ENV, str(tmp_path))
+    monkeypatch.setattr(gpu_check, "gpu_present", lambda: (False, "1 x cpu (cpu)"))
+    assert gpu_check.main([]) == 0
+    summary = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert [s["stage"] for s in summary["stages"]] == ["tests", "benchmarks"]
+    assert all(s["skipped"] == "no NVIDIA GPU" for s in summary["stages"])
+    assert "-m accelerator" in summary["stages"][0]["command"]
+    assert "| tests | skipped |" in (tmp_path / "gpu_check.md").read_text()
+
+
+def test_gpu_check_stage_reports_exit_code_timeout_and_junit_counts(tmp_path):
+    from benchmarks import gpu_check
+
+    ok = gpu_check.run_stage("x", [sys.executable, "-c", "print('hi')"], 60)
+    assert ok["exit_code"] == 0 and "hi" in ok["output_tail"]
+    bad = gpu_check.run_stage("x", [sys.executable, "-c", "raise SystemExit(3)"], 60)
+    assert bad["exit_code"] == 3
+    slow = gpu_check.run_stage("x", [sys.executable, "-c", "import time; time.sleep(5)"], 0.5)
+    assert slow["exit_code"] is None and "stage limit" in slow["output_tail"]
+    xml = '<testsuites><testsuite tests="5" failures="1" errors="0" skipped="2"/></testsuites>'
+    (tmp_path / "junit.xml").write_text(xml)
+    assert gpu_check._junit_counts(tmp_path / "junit.xml") == {
+        "tests": 5,
+        "failures": 1,
+        "errors": 0,
+        "skipped": 2,
+    }
