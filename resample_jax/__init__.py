@@ -40,7 +40,12 @@ from resample_jax._src.pyramids import (
     pyr_up,
     reconstruct_laplacian,
 )
-from resample_jax._src.resize import RESIZE_METHODS, ResizeMethodInfo, resize
+from resample_jax._src.resize import (
+    RESIZE_METHODS,
+    ResizeMethodInfo,
+    resize,
+    scale_and_translate,
+)
 from resample_jax._src.shuffle import (
     bed_of_nails,
     depth_to_space,
@@ -61,6 +66,7 @@ __all__ = [
     "RESIZE_METHODS",
     "ResizeMethodInfo",
     "resize",
+    "scale_and_translate",
     "affine_grid",
     "grid_sample",
     # pooling

@@ -66,7 +66,8 @@ def _package_modules():
 
     import resample_jax._src as src
 
-    names = [f"resample_jax._src.{m.name}" for m in pkgutil.iter_modules(src.__path__)]
+    # walk_packages reaches modules inside subpackages (e.g. _src/resize/api.py) too.
+    names = [m.name for m in pkgutil.walk_packages(src.__path__, "resample_jax._src.")]
     top = [f"resample_jax.{m.name}" for m in pkgutil.iter_modules(resample_jax.__path__)]
     return sorted(n for n in names + top if not n.endswith("._src"))
 
