@@ -93,19 +93,10 @@ def test_platform_dependent_kernel_gradient_matches_numpy_on_device(kshape):
 
 @pytest.mark.skipif(ON_CPU, reason="on the CPU the runner's runs are tests/test_experiments.py")
 def test_runner_smoke_run_on_device(tmp_path):
-    from experiments import configs, train
+    from test_experiments import TINY_SR
 
-    config = configs.SRConfig(
-        methods=("pixel_shuffle",),
-        steps=3,
-        batch_size=4,
-        patch_size=8,
-        warmup_steps=1,
-        train_images=("astronaut",),
-        test_images=("chelsea",),
-        log_every=1,
-        checkpoint_every=3,
-    )
-    train.train_and_evaluate(config, tmp_path)
+    from experiments import train
+
+    train.train_and_evaluate(TINY_SR, tmp_path)
     results = (tmp_path / "results.json").read_text()
     assert '"pixel_shuffle"' in results and DEVICE.platform in train.device_description()
