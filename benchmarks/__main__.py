@@ -36,7 +36,7 @@ Contenders
 
 Reading the summary table (one per size preset and dtype)
     ``ours ms (min/med)``   resample_jax's fastest and median sample, in milliseconds.
-    ``compile s``           resample_jax's lower + compile time for that case.
+    ``compile s (CPU s)``   resample_jax's lower + compile time, wall (and process CPU) seconds.
     ``fastest peer``        the peer with the smallest median; ``peer ms`` its median.
     ``x peer``              resample_jax median / fastest peer median. Below 1 we are faster:
                             0.25 means four times faster; 1.30 means 30% slower.
@@ -50,6 +50,16 @@ Reading the summary table (one per size preset and dtype)
                             resample_jax on the benchmark inputs: ``ok``, or ``MISMATCH name``.
                             Peers with another convention (torch bicubic a=-0.75, torch's CRD
                             pixel-shuffle order) are not compared; ``--verbose`` shows why.
+
+Train steps (``benchmarks/train_steps.py``)
+    The experiment runner's own train steps on the quick configurations (the SR net: ESPCN with a
+    bicubic residual, batch 16 of 16-pixel patches at scale 3; the segmentation U-Net, widths
+    8-16-32, batch 16 of 32-pixel crops): build time (trace + lower + compile, wall and process CPU
+    seconds) and 50 steps, beside the same nets written in PyTorch and run eagerly (50 steps), in
+    the same process. Run with every preset but ``--tiny``; ``--ops train`` runs only them,
+    ``--no-train-steps`` leaves them out. Their targets: build < 3 s (SR) and < 5 s (U-Net), step
+    no slower than PyTorch eager. On a machine shared with other jobs PyTorch's OpenMP threads
+    spin and its times explode; measure on a quiet machine.
 
 Targets (``benchmarks/targets.py``: the goals of issue 6 as a table) follow: for each case a target
 applies to, the measured ratio (or compile seconds), the limit, and PASS / FAIL / n/a (n/a: the
@@ -67,7 +77,7 @@ import argparse
 import shlex
 import sys
 
-from benchmarks import cases, hardware, report, suite, targets
+from benchmarks import cases, hardware, report, suite, targets, train_steps
 
 PRESETS = {
     # sizes, dtypes, repeats, budget seconds per contender
@@ -75,6 +85,13 @@ PRESETS = {
     "quick": (["small"], ["float32"], 10, 0.5),
     "tiny": (["tiny"], ["float32"], 3, 0.05),
 }
+
+
+TRAIN_STEPS = 50
+
+
+def _is_train(name: str) -> bool:
+    return name == train_steps.TRAIN_FAMILY or name in train_steps.CASES
 
 
 def _csv(value: str) -> list[str]:
@@ -89,11 +106,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     preset = p.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="small shapes, float32 only")
     preset.add_argument("--tiny", action="store_true", help="tiny shapes: machinery check only")
-    families = sorted({op.family for op in cases.OPS.values()})
+    families = sorted({op.family for op in cases.OPS.values()} | {train_steps.TRAIN_FAMILY})
     p.add_argument(
         "--ops",
         type=_csv,
-        help=f"comma-separated op or family names: {sorted(cases.OPS)}, {families}",
+        help=f"comma-separated op or family names: {sorted(cases.OPS)}, "
+        f"{sorted(train_steps.CASES)}, {families}",
     )
     p.add_argument("--dtype", type=_csv, help="comma-separated: float32,bfloat16")
     p.add_argument(
@@ -106,6 +124,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--markdown", help="write the markdown tables to this file instead")
     p.add_argument("--peak-bandwidth", type=float, help="device peak bandwidth in GB/s (override)")
     p.add_argument("--no-torch", action="store_true", help="leave out the PyTorch peers")
+    p.add_argument(
+        "--no-train-steps",
+        action="store_true",
+        help="leave out the runner's train steps (run by default unless --ops names none)",
+    )
     p.add_argument("--no-check", action="store_true", help="skip comparing values with peers")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="also print every contender")
@@ -120,8 +143,14 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv_used)
     name = "quick" if args.quick else "tiny" if args.tiny else "full"
     sizes, dtypes, repeats, budget = PRESETS[name]
+    op_names = [o for o in args.ops or [] if not _is_train(o)] or None
+    train_cases = [] if args.no_train_steps or name == "tiny" else train_steps.select(args.ops)
     try:
-        specs = cases.select(args.ops, args.sizes or sizes, args.dtype or dtypes)
+        specs = (
+            []
+            if args.ops and not op_names
+            else cases.select(op_names, args.sizes or sizes, args.dtype or dtypes)
+        )
     except ValueError as e:
         sys.exit(f"python -m benchmarks: {e}")
     threads = (
@@ -141,6 +170,9 @@ def main(argv: list[str] | None = None) -> dict:
     records = suite.run(
         specs, settings, progress=False if args.no_progress else None, check=not args.no_check
     )
+    train_records = [
+        train_steps.run_case(c, steps=TRAIN_STEPS, torch=not args.no_torch) for c in train_cases
+    ]
     result = {
         "command": " ".join(["python -m benchmarks", *map(shlex.quote, argv_used)]),
         "preset": name,
@@ -151,7 +183,8 @@ def main(argv: list[str] | None = None) -> dict:
             "budget_s": settings.budget_s,
         },
         "records": records,
-        "targets": targets.evaluate(records),
+        "train_steps": train_records,
+        "targets": targets.evaluate(records) + train_steps.verdicts(train_records),
     }
     print(report.terminal(result, verbose=args.verbose))
     paths = report.write_all(result, args.out, args.markdown)

@@ -31,6 +31,14 @@ def _contender(record: dict, role: str = OURS, name: str | None = None) -> dict 
     return None
 
 
+def _compile(c: dict) -> str:
+    """Wall seconds of the compile, with its process CPU seconds when recorded."""
+    if c.get("compile_s") is None:
+        return "-"
+    cpu = c.get("compile_cpu_s")
+    return f"{c['compile_s']:.2f}" + ("" if cpu is None else f" ({cpu:.2f})")
+
+
 def _check_summary(record: dict) -> str:
     checks = [(c["name"], c.get("check")) for c in record["contenders"] if c.get("check")]
     bad = [name for name, chk in checks if chk["ok"] is False]
@@ -44,7 +52,7 @@ SUMMARY_HEADERS = (
     "mode",
     "shape in -> out",
     "ours ms (min/med)",
-    "compile s",
+    "compile s (CPU s)",
     "fastest peer",
     "peer ms",
     "x peer",
@@ -78,7 +86,7 @@ def summary_rows(records: list[dict], peak_known: bool) -> list[list[str]]:
                 r["mode"],
                 shape,
                 f"{_ms(ours['min_s'])} / {_ms(ours['median_s'])}",
-                "-" if ours["compile_s"] is None else f"{ours['compile_s']:.2f}",
+                _compile(ours),
                 r["fastest_peer"] or "-",
                 _ms(peer["median_s"]) if peer else "-",
                 _ratio(r["vs_fastest_peer"]),
@@ -138,6 +146,35 @@ def target_rows(verdicts: list[dict]) -> list[list[str]]:
     ]
 
 
+TRAIN_HEADERS = (
+    "train step",
+    "batch shape",
+    "build s (CPU s)",
+    "ours step ms (min/med)",
+    "ours 50 steps s",
+    "torch eager step ms",
+    "x torch",
+)
+
+
+def train_rows(records: list[dict]) -> list[list[str]]:
+    rows = []
+    for r in records:
+        j, t = r["jax"], r.get("torch")
+        rows.append(
+            [
+                r["label"],
+                r["shape"],
+                f"{r['build_s']:.2f} ({r['build_cpu_s']:.2f})",
+                f"{_ms(j['min_s'])} / {_ms(j['median_s'])}",
+                f"{j['total_s']:.2f}",
+                _ms(t["median_s"]) if t else r.get("torch_error", "-"),
+                _ratio(r.get("step_vs_torch")),
+            ]
+        )
+    return rows
+
+
 def text_table(headers: Sequence[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
     line = lambda cells: "  ".join(
@@ -181,6 +218,12 @@ def terminal(result: dict, *, verbose: bool = False) -> str:
         out += ["", f"== {size} / {dtype} ==", table]
         if verbose:
             out += ["", text_table(DETAIL_HEADERS, detail_rows(recs))]
+    if result.get("train_steps"):
+        out += [
+            "",
+            "== train steps ==",
+            text_table(TRAIN_HEADERS, train_rows(result["train_steps"])),
+        ]
     verdicts = result["targets"]
     if verdicts:
         counts = {s: sum(v["status"] == s for v in verdicts) for s in ("PASS", "FAIL", "n/a")}
@@ -205,6 +248,9 @@ def markdown(result: dict) -> str:
     for (size, dtype), recs in _groups(result["records"]).items():
         table = markdown_table(SUMMARY_HEADERS, summary_rows(recs, peak))
         out += ["", f"### {size}, {dtype}", "", table]
+    if result.get("train_steps"):
+        table = markdown_table(TRAIN_HEADERS, train_rows(result["train_steps"]))
+        out += ["", "### Train steps (build + 50 steps)", "", table]
     if result["targets"]:
         table = markdown_table(TARGET_HEADERS, target_rows(result["targets"]))
         out += ["", "### Targets", "", table]

@@ -384,6 +384,48 @@ def test_gradients_wrt_input_and_kernel(name, rng):
     _util.check_grads_f64(fn, args, order=order)
 
 
+# (kernel shape, lhs_dilation, whether the CPU kernel gradient goes per tap): one case on each side
+# of the channel-product threshold, and a zero-inserted input.
+KERNEL_RULE_CASES = [
+    ((2, 2, 64, 64), (1, 1), True),
+    ((3, 3, 8, 8), (1, 1), False),
+    ((3, 3, 2, 3), (2, 2), True),
+]
+
+
+@pytest.mark.parametrize("kshape,lhs_dilation,by_taps", KERNEL_RULE_CASES)
+def test_kernel_gradient_rule_branches_match_a_hand_computed_gradient(
+    kshape, lhs_dilation, by_taps, rng
+):
+    """Each branch of the per-shape kernel-gradient rule is taken and gives the same numbers: the
+    kernel gradient sum_{n,p} x_dilated_padded[n, p + tap] * ct[n, p], written out with NumPy."""
+    from resample_jax._src import conv as conv_src
+
+    assert conv_src._kernel_gradient_by_taps(kshape, lhs_dilation) is by_taps
+    x = _normal(rng, (2, 5, 4, kshape[2]))
+    pads = ((1, 1), (1, 0))
+    one = (1, 1)
+    out = jax.eval_shape(
+        lambda a: conv_src._lax_conv(a, jnp.zeros(kshape), one, pads, one, 1, lhs_dilation), x
+    ).shape
+    ct = _normal(rng, out)
+    k = jnp.asarray(_normal(rng, kshape))
+    _, vjp = jax.vjp(lambda k: conv_src._conv(x, k, one, pads, one, 1, lhs_dilation), k)
+    (got,) = vjp(jnp.asarray(ct))
+    jaxpr = str(jax.make_jaxpr(vjp)(jnp.asarray(ct)))
+    assert ("dot_general" in jaxpr) is by_taps  # the per-tap branch is made of channel matmuls
+
+    xd = np.zeros((2, (5 - 1) * lhs_dilation[0] + 1, (4 - 1) * lhs_dilation[1] + 1, kshape[2]))
+    xd[:, :: lhs_dilation[0], :: lhs_dilation[1]] = x
+    xd = np.pad(xd, ((0, 0), *pads, (0, 0)))
+    expected = np.zeros(kshape)
+    for i in range(kshape[0]):
+        for j in range(kshape[1]):
+            patch = xd[:, i : i + out[1], j : j + out[2]]
+            expected[i, j] = np.einsum("nhwi,nhwo->io", patch, ct.astype(np.float64))
+    _util.assert_close(got, expected, jnp.float32)
+
+
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
 def test_half_precision_keeps_dtype_and_matches_float32(dtype, rng):
     x, k = _normal(rng, (1, 6, 6, 4)), _normal(rng, (4, 4, 4, 3)) * 0.2

@@ -43,7 +43,9 @@ def _gather(y, indices):
 
 
 # (spatial size, window, strides, padding): odd sizes, overlap (window > stride), gaps
-# (window < stride), uneven overlap (window % stride != 0) and padding, over 1-D, 2-D and 3-D.
+# (window < stride), uneven overlap (window % stride != 0) and padding, over 1-D, 2-D and 3-D;
+# windows that do not overlap (stride >= window) take their own one-select path, with and without
+# padding.
 CASES = [
     ((9,), (2,), (2,), (0,)),
     ((10,), (3,), (2,), (1,)),
@@ -51,6 +53,8 @@ CASES = [
     ((8, 9), (3, 3), (2, 2), (1, 1)),
     ((7, 8), (3, 2), (2, 1), (1, 0)),
     ((9, 9), (2, 2), (3, 3), (0, 0)),
+    ((9,), (2,), (2,), (1,)),
+    ((6, 7), (2, 3), (2, 3), (1, 1)),
     ((5, 6, 7), (2, 2, 2), (2, 2, 2), (0, 0, 0)),
     ((5, 6, 5), (3, 3, 2), (2, 2, 1), (1, 1, 0)),
 ]
