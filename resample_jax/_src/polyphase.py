@@ -200,7 +200,7 @@ def aps_downsample(
 
 @functools.partial(jax.jit, static_argnames=("factor",))
 def _aps_up(x: jax.Array, phase: jax.Array, factor: tuple[int, ...]) -> jax.Array:
-    onehot = phase[:, None] == jnp.arange(math.prod(factor), dtype=phase.dtype)
+    onehot = phase[:, None] == jnp.arange(math.prod(factor), dtype=phase.dtype)[None, :]
     mask = onehot.reshape((*onehot.shape, *(1,) * (x.ndim - 1)))
     # where(), not a product with the mask: an inf in x must not put nan in the zero phases.
     return _merge(jnp.where(mask, x[:, None], jnp.zeros((), x.dtype)), factor)
