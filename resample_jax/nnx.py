@@ -34,7 +34,7 @@ from flax import nnx
 from jax.typing import ArrayLike
 
 from resample_jax import initializers
-from resample_jax._src import validation
+from resample_jax._src import polyphase, validation
 from resample_jax._src.adaptive import adaptive_avg_pool, adaptive_max_pool
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
@@ -60,6 +60,8 @@ default_bias_init = nnx.initializers.zeros_init()
 
 __all__ = [
     "AdaptiveAvgPool",
+    "ApsDownsample",
+    "ApsUpsample",
     "AdaptiveMaxPool",
     "AvgPool",
     "BedOfNails",
@@ -73,6 +75,8 @@ __all__ = [
     "HaarDownsample",
     "HaarUpsample",
     "LPPool",
+    "LearnablePolyphaseDownsample",
+    "LearnablePolyphaseUpsample",
     "MaxBlurPool",
     "MaxPool",
     "MaxUnpool",
@@ -1196,3 +1200,186 @@ class DySample(nnx.Module):
             self.groups,
         )
         return _grouped_grid_sample(x, grid, self.groups, rank)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shift-equivariant polyphase sampling: APS (parameter-free) and learnable polyphase sampling.
+
+
+def _polyphase_factor(fn: str, factor: Any) -> tuple[int, ...]:
+    return validation.int_tuple(fn, "factor", factor, validation.rank_of(fn, "factor", factor))
+
+
+class ApsDownsample(nnx.Module):
+    """Adaptive polyphase downsampling (:func:`resample_jax.aps_downsample`).
+
+    With ``return_phase=True`` it returns ``(y, phase)``; pass the phase to the
+    :class:`ApsUpsample` of the matching decoder level to keep the network shift-equivariant.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> y, phase = ApsDownsample(2, return_phase=True)(jnp.ones((3, 4, 4, 2)))
+      >>> y.shape, phase.shape
+      ((3, 2, 2, 2), (3,))
+    """
+
+    def __init__(
+        self, factor: int | Sequence[int] = 2, *, norm: float = 2, return_phase: bool = False
+    ):
+        self.factor = _polyphase_factor("ApsDownsample", _tuple_or(factor))
+        self.norm = polyphase.check_norm("ApsDownsample", norm)
+        self.return_phase = return_phase
+
+    def __call__(self, x: ArrayLike) -> Any:
+        return polyphase.aps_downsample(
+            x, self.factor, norm=self.norm, return_phase=self.return_phase
+        )
+
+
+class ApsUpsample(nnx.Module):
+    """APS-U: values back at the phase their APS layer kept (:func:`resample_jax.aps_upsample`).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.ones((3, 4, 4, 2))
+      >>> y, phase = ApsDownsample(2, return_phase=True)(x)
+      >>> ApsUpsample(2)(y, phase).shape
+      (3, 4, 4, 2)
+    """
+
+    def __init__(self, factor: int | Sequence[int] = 2):
+        self.factor = _polyphase_factor("ApsUpsample", _tuple_or(factor))
+
+    def __call__(self, x: ArrayLike, phase: ArrayLike) -> jax.Array:
+        return polyphase.aps_upsample(x, phase, self.factor)
+
+
+class LearnablePolyphaseDownsample(nnx.Module):
+    """Learnable polyphase sampling (LPS, Rojas-Gomez et al. 2022): a small network scores each
+    polyphase component and the layer keeps the best one.
+
+    ``[*batch, *spatial, C] -> [*batch, *(spatial / factor), C]``. The score of a component is a
+    two-layer convolutional network with circular padding (``C -> hidden_features -> 1``, ReLU
+    between) averaged over all positions; because circular convolution followed by a global mean is
+    invariant to circular shifts, a shifted input permutes the scores exactly as it permutes the
+    components, and at evaluation the layer has the shift identity of
+    :func:`resample_jax.aps_downsample` (APS is the special case of a score equal to the norm).
+
+    Training (``deterministic=False``, set by ``model.train()``): the output is the mixture
+    ``sum_p w_p * component_p`` with Gumbel-softmax weights
+    ``w = softmax((logits + g) / temperature)``, ``g`` standard Gumbel noise drawn from the module's
+    ``rngs`` stream ``"gumbel"`` (the default stream when there is none), so the scorer gets
+    gradients. Evaluation (``model.eval()``): ``w`` is the one-hot of ``argmax(logits)`` (ties:
+    lowest phase), the output one component exactly.
+    With ``return_weights=True`` the call returns ``(y, w)``, ``w`` of shape ``[*batch, P]``, for
+    :class:`LearnablePolyphaseUpsample`.
+
+    Args:
+      in_features: channel count ``C`` of the input.
+      factor: subsampling factor per spatial axis; an int means 2-D.
+      hidden_features: width of the scoring network's hidden layer (default ``in_features``).
+      kernel_size: kernel size of the scoring convolutions.
+      temperature: Gumbel-softmax temperature (> 0).
+      return_weights: also return the selection weights.
+      deterministic: evaluation mode (argmax) when True; ``model.eval()`` / ``model.train()``
+        set it.
+      rngs: initialises the scorer and draws the Gumbel noise.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from flax import nnx
+      >>> lps = LearnablePolyphaseDownsample(3, 2, return_weights=True, rngs=nnx.Rngs(0))
+      >>> y, w = lps(jnp.ones((5, 8, 8, 3)))
+      >>> y.shape, w.shape
+      ((5, 4, 4, 3), (5, 4))
+
+    References:
+      Rojas-Gomez, Lim, Schwing, Do & Yeh, "Learnable polyphase sampling for shift invariant and
+      equivariant convolutional networks", NeurIPS 2022; Jang, Gu & Poole, "Categorical
+      reparameterization with Gumbel-softmax", ICLR 2017.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        factor: int | Sequence[int] = 2,
+        *,
+        hidden_features: int | None = None,
+        kernel_size: int | Sequence[int] = 3,
+        temperature: float = 1.0,
+        return_weights: bool = False,
+        deterministic: bool = False,
+        rngs: nnx.Rngs,
+    ):
+        fn = "LearnablePolyphaseDownsample"
+        self.factor = _polyphase_factor(fn, _tuple_or(factor))
+        rank = len(self.factor)
+        (self.in_features,) = validation.int_tuple(fn, "in_features", in_features, 1)
+        hidden = in_features if hidden_features is None else hidden_features
+        (hidden,) = validation.int_tuple(fn, "hidden_features", hidden, 1)
+        kernel = validation.int_tuple(fn, "kernel_size", _tuple_or(kernel_size), rank)
+        (self.temperature,) = validation.float_tuple(fn, "temperature", temperature, 1)
+        self.return_weights = return_weights
+        self.deterministic = deterministic
+        self.score_hidden = nnx.Conv(self.in_features, hidden, kernel, padding="CIRCULAR",
+                                     rngs=rngs)
+        self.score_out = nnx.Conv(hidden, 1, kernel, padding="CIRCULAR", rngs=rngs)
+        self.rngs = rngs["gumbel"].fork()
+
+    def logits(self, x: ArrayLike) -> jax.Array:
+        """The score of every polyphase component: ``[*batch, *spatial, C] -> [*batch, P]``."""
+        comps = polyphase.polyphase_components(x, self.factor)
+        _check_in("LearnablePolyphaseDownsample", comps, self.in_features)
+        h = self.score_out(jax.nn.relu(self.score_hidden(comps)))
+        return h.mean(axis=tuple(range(h.ndim - 1 - len(self.factor), h.ndim)))
+
+    def __call__(self, x: ArrayLike, *, deterministic: bool | None = None) -> Any:
+        comps = polyphase.polyphase_components(x, self.factor)
+        logits = self.logits(x)
+        if self.deterministic if deterministic is None else deterministic:
+            w = jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1], dtype=comps.dtype)
+        else:
+            g = jax.random.gumbel(self.rngs(), logits.shape, logits.dtype)
+            w = jax.nn.softmax((logits + g) / self.temperature, axis=-1).astype(comps.dtype)
+        axis = comps.ndim - 2 - len(self.factor)
+        y = jnp.sum(w.reshape((*w.shape, *(1,) * (comps.ndim - axis - 1))) * comps, axis=axis)
+        return (y, w) if self.return_weights else y
+
+
+class LearnablePolyphaseUpsample(nnx.Module):
+    """Learnable polyphase upsampling (LPU, Rojas-Gomez et al. 2022): places the input at the
+    polyphase components its :class:`LearnablePolyphaseDownsample` layer selected.
+
+    ``out = sum_p w[*b, p] * (x put at phase p, zeros elsewhere)``, ``[*batch, *spatial, C] ->
+    [*batch, *(spatial * factor), C]``. The layer has no parameters of its own: the weights ``w``
+    (``[*batch, P]``) come from the matching LPS layer (``return_weights=True``); at evaluation
+    they are one-hot and this equals :func:`resample_jax.aps_upsample` with the argmax phase.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> w = jnp.array([0.0, 1.0])  # phase 1 of 2 (1-D)
+      >>> LearnablePolyphaseUpsample((2,))(jnp.array([[1.0], [2.0]]), w)[:, 0]
+      Array([0., 1., 0., 2.], dtype=float32)
+
+    References:
+      Rojas-Gomez et al., "Learnable polyphase sampling for shift invariant and equivariant
+      convolutional networks", NeurIPS 2022.
+    """
+
+    def __init__(self, factor: int | Sequence[int] = 2):
+        self.factor = _polyphase_factor("LearnablePolyphaseUpsample", _tuple_or(factor))
+
+    def __call__(self, x: ArrayLike, weights: ArrayLike) -> jax.Array:
+        fn = "LearnablePolyphaseUpsample"
+        rank = len(self.factor)
+        arr = validation.check_array(fn, x, rank)
+        validation.check_floating(fn, arr)
+        w = jnp.asarray(weights)
+        flat, batch = validation.flatten_batch(arr, rank)
+        if tuple(w.shape) != (*batch, math.prod(self.factor)):
+            raise ValueError(
+                f"{fn}: `weights` must have shape {(*batch, math.prod(self.factor))} (the batch "
+                f"shape of `x` {tuple(arr.shape)} and one weight per phase); got {tuple(w.shape)}."
+            )
+        out = polyphase.place_components(w.reshape((-1, w.shape[-1])), flat, self.factor)
+        return validation.unflatten_batch(out, batch)

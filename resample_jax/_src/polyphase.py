@@ -114,7 +114,8 @@ def polyphase_components(x: ArrayLike, factor: int | tuple[int, ...] = 2) -> jax
     return validation.unflatten_batch(_split(flat, f), batch)
 
 
-def _check_norm(fn: str, norm: Any) -> float:
+def check_norm(fn: str, norm: Any) -> float:
+    """Checks the ``norm`` option of APS (a real p > 0 or inf); returns it as a float."""
     if isinstance(norm, bool) or not isinstance(norm, numbers.Real):
         raise TypeError(f"{fn}: `norm` must be a real number p > 0 or inf; got {norm!r}.")
     if not norm > 0:  # also rejects nan
@@ -191,7 +192,7 @@ def aps_downsample(
     """
     fn = "aps_downsample"
     arr, f = _canonical(fn, x, factor)
-    p = _check_norm(fn, norm)
+    p = check_norm(fn, norm)
     flat, batch = validation.flatten_batch(arr, len(f))
     y, phase = _aps_down(flat, f, p)
     y = validation.unflatten_batch(y, batch)
