@@ -217,3 +217,96 @@ def test_half_precision_keeps_dtype(rng):
 def test_rejects_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call(np.zeros((6, 4, 1), np.float32))
+
+
+# --- NNX modules ----------------------------------------------------------------------------------
+
+
+def test_aps_modules_call_the_functions(rng):
+    from resample_jax import nnx as rnnx
+
+    x = rng.standard_normal((2, 6, 6, 3)).astype(np.float32)
+    y, phase = rnnx.ApsDownsample((3, 2), norm=1, return_phase=True)(x)
+    want_y, want_phase = rj.aps_downsample(x, (3, 2), norm=1, return_phase=True)
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_array_equal(phase, want_phase)
+    np.testing.assert_array_equal(rnnx.ApsUpsample([3, 2])(y, phase),
+                                  rj.aps_upsample(y, phase, (3, 2)))
+
+
+@pytest.fixture(scope="module")
+def lps():
+    from flax import nnx
+
+    from resample_jax import nnx as rnnx
+
+    return rnnx.LearnablePolyphaseDownsample(3, 2, hidden_features=4, return_weights=True,
+                                             rngs=nnx.Rngs(0))
+
+
+def test_lps_at_evaluation_has_the_aps_shift_identity(rng, lps):
+    x = rng.standard_normal((3, 6, 8, 3)).astype(np.float32)
+    lps.eval()
+    y, w = lps(x)
+    comps = np.asarray(rj.polyphase_components(x, 2))
+    phase = np.asarray(lps.logits(x)).argmax(-1)
+    np.testing.assert_array_equal(w, np.eye(4, dtype=np.float32)[phase])
+    np.testing.assert_array_equal(y, comps[np.arange(3), phase])
+    offsets = np.stack(np.unravel_index(phase, (2, 2)), axis=-1)
+    for shift in ((1, 0), (0, 1), (1, 1), (2, 3)):
+        ys, ws = lps(np.roll(x, shift, axis=(1, 2)))
+        moved = offsets + np.asarray(shift)
+        np.testing.assert_array_equal(np.asarray(ws).argmax(-1),
+                                      np.ravel_multi_index(tuple((moved % 2).T), (2, 2)))
+        for n in range(3):
+            np.testing.assert_array_equal(ys[n], np.roll(np.asarray(y[n]), tuple(moved[n] // 2),
+                                                         axis=(0, 1)))
+
+
+def test_lpu_places_by_the_lps_weights(rng, lps):
+    from resample_jax import nnx as rnnx
+
+    x = rng.standard_normal((3, 6, 8, 3)).astype(np.float32)
+    lpu = rnnx.LearnablePolyphaseUpsample(2)
+    lps.eval()
+    y, w = lps(x)
+    np.testing.assert_array_equal(lpu(y, w), rj.aps_upsample(y, jnp.argmax(w, -1)))
+    # Soft weights: the weighted sum of the placements at each phase.
+    soft = jax.nn.softmax(jnp.asarray(rng.standard_normal((3, 4)), jnp.float32))
+    want = sum(soft[:, p, None, None, None] * rj.aps_upsample(y, jnp.full((3,), p))
+               for p in range(4))
+    _util.assert_close(lpu(y, soft), want)
+
+
+def test_lps_training_mixes_components_with_gumbel_softmax_weights(rng, lps):
+    from flax import nnx
+
+    x = rng.standard_normal((2, 4, 6, 3)).astype(np.float32)
+    lps.train()
+    y1, w1 = lps(x)
+    _, w2 = lps(x)
+    w1 = np.asarray(w1)
+    assert (w1 > 0).all() and not np.allclose(w1, w2)  # fresh noise on every call
+    np.testing.assert_allclose(w1.sum(-1), 1.0, rtol=1e-6)
+    comps = np.asarray(rj.polyphase_components(x, 2))
+    _util.assert_close(y1, np.einsum("np,np...->n...", w1, comps))
+    grads = nnx.grad(lambda m: jnp.sum(m(x)[0] ** 2))(lps)
+    assert float(jnp.abs(grads.score_hidden.kernel[...]).max()) > 0
+
+
+def test_lps_rejects_bad_options_and_input():
+    from flax import nnx
+
+    from resample_jax import nnx as rnnx
+
+    with pytest.raises(ValueError, match="temperature.*> 0"):
+        rnnx.LearnablePolyphaseDownsample(3, temperature=0.0, rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="factor.*>= 1"):
+        rnnx.LearnablePolyphaseDownsample(3, (2, 0), rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="norm"):
+        rnnx.ApsDownsample(norm=-1)
+    m = rnnx.LearnablePolyphaseDownsample(3, rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="expected 3 input channels"):
+        m(np.zeros((4, 4, 2), np.float32))
+    with pytest.raises(ValueError, match="weights.*shape \\(2, 4\\)"):
+        rnnx.LearnablePolyphaseUpsample(2)(np.zeros((2, 3, 3, 1), np.float32), np.zeros((2, 2)))
