@@ -29,6 +29,7 @@ from jax import lax
 OURS, PEER, FLOOR = "ours", "peer", "floor"
 FWD, FWD_BWD = "fwd", "fwd+bwd"
 TORCH = "torch"
+NUMPY = "numpy"  # backend of a contender that takes and returns NumPy arrays (scipy)
 JAX_IMAGE = "jax.image.resize"
 
 
@@ -382,6 +383,27 @@ def _conv_transpose(ours, size: Size, dtype, rng) -> Problem:
     return Problem((x, kernel), ("image", "kernel"), (0, 1), (n, 2 * h, 2 * w, c), contenders)
 
 
+def _fft_resize(ours, size: Size, dtype, rng) -> Problem:
+    import os
+
+    import scipy.fft
+    import scipy.signal
+
+    n, h, w, c = size.feature_map
+    x = _normal(rng, size.feature_map, dtype)
+
+    def scipy_resample(x):
+        with scipy.fft.set_workers(os.cpu_count() or 1):
+            y = scipy.signal.resample(x.astype(np.float32), 2 * h, axis=1)
+            return scipy.signal.resample(y, 2 * w, axis=2)
+
+    contenders = [
+        Contender("resample_jax", OURS, lambda x: ours(x, (2 * h, 2 * w))),
+        Contender("scipy.signal.resample", PEER, scipy_resample, NUMPY),
+    ]
+    return Problem((x,), ("image",), (0,), (n, 2 * h, 2 * w, c), contenders)
+
+
 _BICUBIC_TORCH = "torch bicubic uses Keys a=-0.75 and clamps at borders (jax.image: a=-0.5)"
 
 # fmt: off
@@ -412,6 +434,8 @@ OPS: dict[str, Op] = {
            _max_unpool, "max unpool 2x2"),
         Op("conv_transpose", "conv", (FWD, FWD_BWD), False, ("conv", "conv_transpose"),
            _conv_transpose, "conv transpose k4 s2"),
+        Op("fft_resize", "spectral", (FWD,), False, ("spectral", "fft_resize"),
+           _fft_resize, "FFT (periodic sinc) resize 2x up"),
     )
 }
 # fmt: on
