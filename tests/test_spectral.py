@@ -166,6 +166,9 @@ def test_jit_vmap_and_leading_axes(rng):
     _util.assert_jit_matches_eager(lambda v: rj.fft_resize(v, (4, 9)), x[0])
     _util.assert_vmap_matches_loop(lambda v: (rj.fft_resize(v, (4, 9)), rj.spectral_pool(v, 2)), x)
     np.testing.assert_array_equal(rj.fft_resize(x, (4, 9))[1, 0], rj.fft_resize(x[1, 0], (4, 9)))
+    # An int size with an explicit rank applies to every spatial axis.
+    np.testing.assert_array_equal(rj.fft_resize(x, 4, rank=3), rj.fft_resize(x, (4, 4, 4)))
+    np.testing.assert_array_equal(rj.spectral_pool(x, 2, rank=1), rj.spectral_pool(x, (2,)))
 
 
 def test_half_precision_keeps_dtype(rng):
@@ -181,6 +184,8 @@ def test_half_precision_keeps_dtype(rng):
     ("call", "error", "match"),
     [
         (lambda x: rj.fft_resize(x, (0, 4)), ValueError, "size.*>= 1"),
+        (lambda x: rj.fft_resize(x, (4, 4), rank=1), ValueError, "2 entries but `rank` is 1"),
+        (lambda x: rj.fft_resize(x, 4, rank=4), ValueError, "rank.*1, 2 or 3"),
         (lambda x: rj.fft_resize(x, 4.0), TypeError, "size"),
         (lambda x: rj.fft_resize(x.astype(np.int32), 4), TypeError, "x.*floating or complex"),
         (lambda x: rj.fft_resize(x[0, 0], (4, 4)), ValueError, "x.*at least 3 dims"),

@@ -119,7 +119,23 @@ def _check_input(fn: str, x: Any, rank: int, *, allow_complex: bool) -> jax.Arra
     return arr
 
 
-def fft_resize(x: ArrayLike, size: int | tuple[int, ...]) -> jax.Array:
+def _rank(fn: str, name: str, value: Any, rank: Any) -> int:
+    """The spatial rank: ``rank`` when given (it must match a sequence ``value``), else implied."""
+    implied = validation.rank_of(fn, name, value)
+    if rank is None:
+        return implied
+    r = validation.check_rank(fn, rank)
+    if isinstance(value, (tuple, list)) and len(value) != r:
+        raise ValueError(
+            f"{fn}: `{name}` {value!r} has {len(value)} entries but `rank` is {r}; give one entry "
+            f"per spatial axis or a single number."
+        )
+    return r
+
+
+def fft_resize(
+    x: ArrayLike, size: int | tuple[int, ...], *, rank: int | None = None
+) -> jax.Array:
     """Band-limited resize by truncating / zero-padding the DFT, as ``scipy.signal.resample``.
 
     Equals ``scipy.signal.resample(x, size[d], axis=d)`` applied along every spatial axis ``d``
@@ -132,15 +148,17 @@ def fft_resize(x: ArrayLike, size: int | tuple[int, ...]) -> jax.Array:
 
     Args:
       x: ``[*batch, *spatial, C]`` floating or complex array.
-      size: output spatial size; an int means 2-D (both axes), a tuple of 1 to 3 ints sets the
-        spatial rank.
+      size: output spatial size; an int applies to every spatial axis, a tuple of 1 to 3 ints sets
+        the spatial rank.
+      rank: number of spatial axes (1, 2 or 3); by default the length of ``size``, 2 for an int.
 
     Returns:
       ``[*batch, *size, C]``; a real input gives a real output of the same dtype (half precision
       computes in float32), a complex input a complex output.
 
     Raises:
-      ValueError: if an entry of ``size`` is below 1 or ``x`` has too few axes.
+      ValueError: if an entry of ``size`` is below 1, ``size`` and ``rank`` disagree, or ``x`` has
+        too few axes.
       TypeError: if ``size`` is not an int / tuple of ints, or ``x`` is neither floating nor
         complex.
 
@@ -156,10 +174,10 @@ def fft_resize(x: ArrayLike, size: int | tuple[int, ...]) -> jax.Array:
       ``scipy.signal.resample`` (SciPy 1.17 documentation).
     """
     fn = "fft_resize"
-    rank = validation.rank_of(fn, "size", size)
-    out = validation.int_tuple(fn, "size", size, rank)
-    arr = _check_input(fn, x, rank, allow_complex=True)
-    flat, batch = validation.flatten_batch(arr, rank)
+    r = _rank(fn, "size", size, rank)
+    out = validation.int_tuple(fn, "size", size, r)
+    arr = _check_input(fn, x, r, allow_complex=True)
+    flat, batch = validation.flatten_batch(arr, r)
     return validation.unflatten_batch(_fft_resize(flat, out, 1.0), batch)
 
 
@@ -189,6 +207,7 @@ def spectral_pool(
     factor: float | tuple[float, ...] | None = None,
     *,
     size: int | tuple[int, ...] | None = None,
+    rank: int | None = None,
 ) -> jax.Array:
     """Spectral pooling (Rippel, Snoek & Adams 2015): keep the lowest frequencies, drop the rest.
 
@@ -210,13 +229,15 @@ def spectral_pool(
         ``floor(spatial / factor)``. An int or float means 2-D, a tuple of 1 to 3 sets the spatial
         rank. Default 2 when ``size`` is not given.
       size: output spatial size instead of ``factor`` (each at most the input size).
+      rank: number of spatial axes (1, 2 or 3); by default the length of ``factor`` / ``size``, 2
+        for a single number.
 
     Returns:
       ``[*batch, *size, C]``, same dtype as ``x`` (half precision computes in float32).
 
     Raises:
       ValueError: if both ``factor`` and ``size`` are given, a factor is below 1 or empties an
-        axis, or a ``size`` entry is below 1 or above the input size.
+        axis, a ``size`` entry is below 1 or above the input size, or ``rank`` disagrees.
       TypeError: if ``factor`` / ``size`` have the wrong type or ``x`` is not real floating.
 
     Example:
@@ -237,8 +258,8 @@ def spectral_pool(
     if size is None and factor is None:
         factor = 2
     spec_arg, name = (size, "size") if size is not None else (factor, "factor")
-    rank = validation.rank_of(fn, name, spec_arg)
-    arr = _check_input(fn, x, rank, allow_complex=False)
-    out = _pool_size(fn, validation.spatial_shape(arr, rank), factor, size)
-    flat, batch = validation.flatten_batch(arr, rank)
+    r = _rank(fn, name, spec_arg, rank)
+    arr = _check_input(fn, x, r, allow_complex=False)
+    out = _pool_size(fn, validation.spatial_shape(arr, r), factor, size)
+    flat, batch = validation.flatten_batch(arr, r)
     return validation.unflatten_batch(_fft_resize(flat, out, 0.5), batch)
