@@ -34,7 +34,7 @@ from flax import nnx
 from jax.typing import ArrayLike
 
 from resample_jax import initializers
-from resample_jax._src import polyphase, validation
+from resample_jax._src import polyphase, spectral, validation
 from resample_jax._src.adaptive import adaptive_avg_pool, adaptive_max_pool
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
@@ -70,6 +70,9 @@ __all__ = [
     "ConvTranspose",
     "Downsample",
     "DySample",
+    "FftDownsample",
+    "FftResize",
+    "FftUpsample",
     "FractionalStridedConv",
     "Fuse",
     "HaarDownsample",
@@ -84,6 +87,7 @@ __all__ = [
     "PixelUnshuffle",
     "Resize",
     "SoftPool",
+    "SpectralPool",
     "ResizeConv",
     "StridedConv",
     "SubPixelConv",
@@ -1383,3 +1387,97 @@ class LearnablePolyphaseUpsample(nnx.Module):
             )
         out = polyphase.place_components(w.reshape((-1, w.shape[-1])), flat, self.factor)
         return validation.unflatten_batch(out, batch)
+
+
+# --------------------------------------------------------------------------------------------------
+# Spectral resampling.
+
+
+class FftResize(nnx.Module):
+    """Band-limited resize to a fixed ``size`` (:func:`resample_jax.fft_resize`).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> FftResize((6, 9))(jnp.ones((2, 4, 4, 3))).shape
+      (2, 6, 9, 3)
+    """
+
+    def __init__(self, size: int | Sequence[int], *, rank: int | None = None):
+        self.size = _tuple_or(size)
+        self.rank = rank
+        spectral.resize_options(self.size, rank=rank, fn="FftResize")
+
+    def __call__(self, x: ArrayLike) -> jax.Array:
+        return spectral.fft_resize(x, self.size, rank=self.rank)
+
+
+class _FftFactor(nnx.Module):
+    """An ``fft_resize`` to ``spatial * factor`` (up) or ``spatial // factor`` (down)."""
+
+    _up: bool
+
+    def __init__(self, factor: int | Sequence[int] = 2):
+        self.factor = _polyphase_factor(type(self).__name__, _tuple_or(factor))
+
+    def __call__(self, x: ArrayLike) -> jax.Array:
+        fn, rank = type(self).__name__, len(self.factor)
+        x = validation.check_array(fn, x, rank)
+        spatial = validation.spatial_shape(x, rank)
+        pairs = list(zip(spatial, self.factor, strict=True))
+        size = tuple(s * f if self._up else s // f for s, f in pairs)
+        if min(size) < 1:
+            raise ValueError(f"{fn}: `factor` {self.factor} empties an axis of `x` {spatial}.")
+        return spectral.fft_resize(x, size)
+
+
+class FftUpsample(_FftFactor):
+    """Band-limited (periodic sinc) upsampling by an integer ``factor``:
+    ``[*batch, *spatial, C] -> [*batch, *(spatial * factor), C]`` with
+    :func:`resample_jax.fft_resize`.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> FftUpsample(2)(jnp.ones((1, 3, 5, 2))).shape
+      (1, 6, 10, 2)
+    """
+
+    _up = True
+
+
+class FftDownsample(_FftFactor):
+    """Band-limited downsampling by an integer ``factor`` (DFT truncation, scipy's Nyquist rule):
+    ``[*batch, *spatial, C] -> [*batch, *(spatial // factor), C]`` with
+    :func:`resample_jax.fft_resize`; the size need not be divisible by the factor.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> FftDownsample(2)(jnp.ones((1, 7, 6, 2))).shape
+      (1, 3, 3, 2)
+    """
+
+    _up = False
+
+
+class SpectralPool(nnx.Module):
+    """Spectral pooling (:func:`resample_jax.spectral_pool`, Rippel et al. 2015).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> SpectralPool(2)(jnp.ones((1, 7, 6, 2))).shape
+      (1, 3, 3, 2)
+    """
+
+    def __init__(
+        self,
+        factor: float | Sequence[float] | None = None,
+        *,
+        size: int | Sequence[int] | None = None,
+        rank: int | None = None,
+    ):
+        self.factor = _tuple_or(factor)
+        self.size = _tuple_or(size)
+        self.rank = rank
+        spectral.pool_options(self.factor, size=self.size, rank=rank, fn="SpectralPool")
+
+    def __call__(self, x: ArrayLike) -> jax.Array:
+        return spectral.spectral_pool(x, self.factor, size=self.size, rank=self.rank)

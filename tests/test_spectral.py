@@ -200,3 +200,22 @@ def test_half_precision_keeps_dtype(rng):
 def test_rejects_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call(np.zeros((6, 6, 1), np.float32))
+
+
+def test_nnx_modules_call_the_functions_and_check_options_at_construction(rng):
+    from resample_jax import nnx as rnnx
+
+    x = rng.standard_normal((2, 7, 6, 3)).astype(np.float32)
+    np.testing.assert_array_equal(rnnx.FftResize([5, 9])(x), rj.fft_resize(x, (5, 9)))
+    np.testing.assert_array_equal(rnnx.FftUpsample(2)(x), rj.fft_resize(x, (14, 12)))
+    np.testing.assert_array_equal(rnnx.FftDownsample((2, 3))(x), rj.fft_resize(x, (3, 2)))
+    np.testing.assert_array_equal(rnnx.SpectralPool(size=(4, 3))(x),
+                                  rj.spectral_pool(x, size=(4, 3)))
+    with pytest.raises(ValueError, match="not both"):
+        rnnx.SpectralPool(2, size=3)
+    with pytest.raises(ValueError, match="factor.*>= 1"):
+        rnnx.SpectralPool(0.5)
+    with pytest.raises(ValueError, match="rank"):
+        rnnx.FftResize((4, 4), rank=3)
+    with pytest.raises(ValueError, match="empties an axis"):
+        rnnx.FftDownsample(8)(x)

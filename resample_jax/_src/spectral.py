@@ -133,6 +133,34 @@ def _rank(fn: str, name: str, value: Any, rank: Any) -> int:
     return r
 
 
+def resize_options(
+    size: Any, *, rank: Any = None, fn: str = "fft_resize"
+) -> tuple[tuple[int, ...], int]:
+    """Checks the options of :func:`fft_resize` (no array needed); returns ``(size, rank)``."""
+    r = _rank(fn, "size", size, rank)
+    return validation.int_tuple(fn, "size", size, r), r
+
+
+def pool_options(
+    factor: Any = None, *, size: Any = None, rank: Any = None, fn: str = "spectral_pool"
+) -> tuple[Any, str, int]:
+    """Checks the options of :func:`spectral_pool` that need no array; returns the size-or-factor
+    argument in force, its name and the rank."""
+    if factor is not None and size is not None:
+        raise ValueError(f"{fn}: give `factor` or `size`, not both; got {factor!r} and {size!r}.")
+    if size is None and factor is None:
+        factor = 2
+    value, name = (size, "size") if size is not None else (factor, "factor")
+    r = _rank(fn, name, value, rank)
+    if size is not None:
+        validation.int_tuple(fn, "size", size, r)
+    else:
+        f = validation.float_tuple(fn, "factor", factor, r)
+        if any(v < 1 for v in f):
+            raise ValueError(f"{fn}: every entry of `factor` must be >= 1; got {factor!r}.")
+    return value, name, r
+
+
 def fft_resize(
     x: ArrayLike, size: int | tuple[int, ...], *, rank: int | None = None
 ) -> jax.Array:
@@ -174,8 +202,7 @@ def fft_resize(
       ``scipy.signal.resample`` (SciPy 1.17 documentation).
     """
     fn = "fft_resize"
-    r = _rank(fn, "size", size, rank)
-    out = validation.int_tuple(fn, "size", size, r)
+    out, r = resize_options(size, rank=rank)
     arr = _check_input(fn, x, r, allow_complex=True)
     flat, batch = validation.flatten_batch(arr, r)
     return validation.unflatten_batch(_fft_resize(flat, out, 1.0), batch)
@@ -192,8 +219,6 @@ def _pool_size(fn: str, spatial: tuple[int, ...], factor: Any, size: Any) -> tup
             )
         return out
     f = validation.float_tuple(fn, "factor", factor, rank)
-    if any(v < 1 for v in f):
-        raise ValueError(f"{fn}: every entry of `factor` must be >= 1; got {factor!r}.")
     out = tuple(int(s // v) for s, v in zip(spatial, f, strict=True))
     if min(out) < 1:
         raise ValueError(
@@ -253,13 +278,9 @@ def spectral_pool(
       NeurIPS 2015 (Algorithm 1: spectral pooling).
     """
     fn = "spectral_pool"
-    if factor is not None and size is not None:
-        raise ValueError(f"{fn}: give `factor` or `size`, not both; got {factor!r} and {size!r}.")
-    if size is None and factor is None:
-        factor = 2
-    spec_arg, name = (size, "size") if size is not None else (factor, "factor")
-    r = _rank(fn, name, spec_arg, rank)
+    value, _, r = pool_options(factor, size=size, rank=rank)
     arr = _check_input(fn, x, r, allow_complex=False)
-    out = _pool_size(fn, validation.spatial_shape(arr, r), factor, size)
+    spatial = validation.spatial_shape(arr, r)
+    out = _pool_size(fn, spatial, value, size)
     flat, batch = validation.flatten_batch(arr, r)
     return validation.unflatten_batch(_fft_resize(flat, out, 0.5), batch)
