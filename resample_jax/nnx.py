@@ -1210,10 +1210,6 @@ class DySample(nnx.Module):
 # Shift-equivariant polyphase sampling: APS (parameter-free) and learnable polyphase sampling.
 
 
-def _polyphase_factor(fn: str, factor: Any) -> tuple[int, ...]:
-    return validation.int_tuple(fn, "factor", factor, validation.rank_of(fn, "factor", factor))
-
-
 class ApsDownsample(nnx.Module):
     """Adaptive polyphase downsampling (:func:`resample_jax.aps_downsample`).
 
@@ -1230,7 +1226,7 @@ class ApsDownsample(nnx.Module):
     def __init__(
         self, factor: int | Sequence[int] = 2, *, norm: float = 2, return_phase: bool = False
     ):
-        self.factor = _polyphase_factor("ApsDownsample", _tuple_or(factor))
+        self.factor = polyphase.factor_option(_tuple_or(factor), fn="ApsDownsample")
         self.norm = polyphase.check_norm("ApsDownsample", norm)
         self.return_phase = return_phase
 
@@ -1252,7 +1248,7 @@ class ApsUpsample(nnx.Module):
     """
 
     def __init__(self, factor: int | Sequence[int] = 2):
-        self.factor = _polyphase_factor("ApsUpsample", _tuple_or(factor))
+        self.factor = polyphase.factor_option(_tuple_or(factor), fn="ApsUpsample")
 
     def __call__(self, x: ArrayLike, phase: ArrayLike) -> jax.Array:
         return polyphase.aps_upsample(x, phase, self.factor)
@@ -1316,7 +1312,7 @@ class LearnablePolyphaseDownsample(nnx.Module):
         rngs: nnx.Rngs,
     ):
         fn = "LearnablePolyphaseDownsample"
-        self.factor = _polyphase_factor(fn, _tuple_or(factor))
+        self.factor = polyphase.factor_option(_tuple_or(factor), fn=fn)
         rank = len(self.factor)
         (self.in_features,) = validation.int_tuple(fn, "in_features", in_features, 1)
         hidden = in_features if hidden_features is None else hidden_features
@@ -1371,7 +1367,7 @@ class LearnablePolyphaseUpsample(nnx.Module):
     """
 
     def __init__(self, factor: int | Sequence[int] = 2):
-        self.factor = _polyphase_factor("LearnablePolyphaseUpsample", _tuple_or(factor))
+        self.factor = polyphase.factor_option(_tuple_or(factor), fn="LearnablePolyphaseUpsample")
 
     def __call__(self, x: ArrayLike, weights: ArrayLike) -> jax.Array:
         fn = "LearnablePolyphaseUpsample"
@@ -1417,7 +1413,7 @@ class _FftFactor(nnx.Module):
     _up: bool
 
     def __init__(self, factor: int | Sequence[int] = 2):
-        self.factor = _polyphase_factor(type(self).__name__, _tuple_or(factor))
+        self.factor = polyphase.factor_option(_tuple_or(factor), fn=type(self).__name__)
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         fn, rank = type(self).__name__, len(self.factor)

@@ -67,10 +67,14 @@ def _check_factor_divides(fn: str, arr: jax.Array, factor: tuple[int, ...]) -> N
         )
 
 
+def factor_option(factor: Any, *, fn: str = "polyphase_components") -> tuple[int, ...]:
+    """Checks a polyphase ``factor`` (no array needed); returns one int per spatial axis."""
+    return validation.int_tuple(fn, "factor", factor, validation.rank_of(fn, "factor", factor))
+
+
 def _canonical(fn: str, x: Any, factor: Any) -> tuple[jax.Array, tuple[int, ...]]:
-    rank = validation.rank_of(fn, "factor", factor)
-    f = validation.int_tuple(fn, "factor", factor, rank)
-    arr = validation.check_array(fn, x, rank)
+    f = factor_option(factor, fn=fn)
+    arr = validation.check_array(fn, x, len(f))
     validation.check_floating(fn, arr)
     _check_factor_divides(fn, arr, f)
     return arr, f
@@ -244,8 +248,8 @@ def aps_upsample(
       polyphase upsampling", Asilomar 2021 (APS-U).
     """
     fn = "aps_upsample"
-    rank = validation.rank_of(fn, "factor", factor)
-    f = validation.int_tuple(fn, "factor", factor, rank)
+    f = factor_option(factor, fn=fn)
+    rank = len(f)
     arr = validation.check_array(fn, x, rank)
     validation.check_floating(fn, arr)
     ph = validation.check_array(fn, phase, -1, name="phase")
