@@ -13,6 +13,14 @@ import pytest
 import scipy.signal
 
 import resample_jax as rj
+from resample_jax._src import spectral
+
+
+@pytest.fixture(params=["dense", "fft"])
+def path(request, monkeypatch):
+    """Runs a test through both implementations: dense per-axis matrices and FFTs."""
+    monkeypatch.setattr(spectral, "_DENSE_MAX", 10**9 if request.param == "dense" else 0)
+    return request.param
 
 
 def _scipy_resample(x: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
@@ -27,7 +35,7 @@ _1D = [(n, m) for n, m in itertools.product((5, 6, 7, 8), (3, 4, 6, 9, 10, 12)) 
 
 
 @pytest.mark.parametrize(("n", "m"), _1D)
-def test_1d_matches_scipy_real_and_complex(rng, n, m):
+def test_1d_matches_scipy_real_and_complex(path, rng, n, m):
     x = rng.standard_normal((2, n, 3))
     _util.assert_close(rj.fft_resize(x.astype(np.float32), (m,)), _scipy_resample(x, (m,)))
     z = x + 1j * rng.standard_normal(x.shape)
@@ -43,7 +51,7 @@ def test_1d_matches_scipy_real_and_complex(rng, n, m):
     [((6, 7), (4, 10)), ((7, 8), (9, 5)), ((8, 8), (8, 4)), ((5, 6), (12, 2)), ((4, 6), (1, 1)),
      ((6, 5, 4), (3, 8, 6)), ((3, 8, 7), (6, 4, 7))],
 )
-def test_nd_matches_scipy_along_every_axis(rng, spatial, size):
+def test_nd_matches_scipy_along_every_axis(path, rng, spatial, size):
     x = rng.standard_normal((2, *spatial, 2))
     _util.assert_close(rj.fft_resize(x.astype(np.float32), size), _scipy_resample(x, size))
     z = x + 1j * rng.standard_normal(x.shape)
@@ -53,7 +61,7 @@ def test_nd_matches_scipy_along_every_axis(rng, spatial, size):
     _util.assert_close(got.imag, want.imag)
 
 
-def test_float64_matches_scipy_to_rounding(rng):
+def test_float64_matches_scipy_to_rounding(path, rng):
     x = rng.standard_normal((1, 6, 9, 2))
     with jax.enable_x64(True):
         got = rj.fft_resize(jnp.asarray(x), (10, 4))
@@ -114,12 +122,12 @@ def _spectral_pool_1d(x: np.ndarray, m: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("n", "m"), [(9, 4), (8, 6), (8, 5), (7, 2), (6, 6), (10, 1)])
-def test_spectral_pool_1d_follows_rippel_nyquist_rule(rng, n, m):
+def test_spectral_pool_1d_follows_rippel_nyquist_rule(path, rng, n, m):
     x = rng.standard_normal((2, n, 3))
     _util.assert_close(rj.spectral_pool(x.astype(np.float32), size=(m,)), _spectral_pool_1d(x, m))
 
 
-def test_spectral_pool_nd_is_the_1d_rule_along_every_axis(rng):
+def test_spectral_pool_nd_is_the_1d_rule_along_every_axis(path, rng):
     x = rng.standard_normal((2, 9, 8, 7, 2))
     want = x
     for axis, m in zip((1, 2, 3), (4, 6, 3), strict=True):
@@ -146,7 +154,7 @@ def test_spectral_pool_keeps_a_low_cosine_and_removes_a_high_one():
     _util.assert_close(out, np.cos(2 * np.pi * 2 * np.arange(8) / 8))
 
 
-def test_gradients_to_order_two(rng):
+def test_gradients_to_order_two(path, rng):
     # Up and down on both axes (Nyquist split and fold) and spectral pooling, in one jitted check.
     def fn(v):
         return (rj.fft_resize(v, (6, 3)) ** 2).sum() + (rj.spectral_pool(v, size=(2, 3)) ** 3).sum()
@@ -154,7 +162,7 @@ def test_gradients_to_order_two(rng):
     _util.check_grads_f64(jax.jit(fn), (rng.standard_normal((4, 5, 1)),))
 
 
-def test_complex_gradient(rng):
+def test_complex_gradient(path, rng):
     z = rng.standard_normal((5, 4, 1)) + 1j * rng.standard_normal((5, 4, 1))
     with jax.enable_x64(True):
         jax.test_util.check_grads(jax.jit(lambda v: rj.fft_resize(v, (8, 3))), (jnp.asarray(z),),
@@ -171,7 +179,7 @@ def test_jit_vmap_and_leading_axes(rng):
     np.testing.assert_array_equal(rj.spectral_pool(x, 2, rank=1), rj.spectral_pool(x, (2,)))
 
 
-def test_half_precision_keeps_dtype(rng):
+def test_half_precision_keeps_dtype(path, rng):
     x = rng.standard_normal((6, 6, 2)).astype(np.float32)
     for dtype, fn in ((jnp.bfloat16, lambda v: rj.fft_resize(v, (4, 9))),
                       (jnp.float16, lambda v: rj.spectral_pool(v, 2))):

@@ -17,20 +17,21 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
 from resample_jax._src import validation
 
 
-def _zeros_like_axis(x: jax.Array, axis: int, n: int) -> jax.Array:
+def _zeros_like_axis(x: Any, axis: int, n: int, xp: Any = jnp) -> Any:
     shape = list(x.shape)
     shape[axis] = n
-    return jnp.zeros(shape, x.dtype)
+    return xp.zeros(shape, x.dtype)
 
 
-def _resize_full_axis(spec: jax.Array, axis: int, num: int, fold: float) -> jax.Array:
-    """Two-sided spectrum of length ``n`` along ``axis`` -> length ``num``.
+def _resize_full_axis(spec: Any, axis: int, num: int, fold: float, xp: Any = jnp) -> Any:
+    """Two-sided spectrum of length ``n`` along ``axis`` -> length ``num`` (``xp``: jnp or np).
 
     Going down to an even ``m``, the output's Nyquist bin is ``fold * (X[m/2] + X[-m/2])``: scipy's
     rule for ``fold = 1``, spectral pooling's for ``fold = 1/2``.
@@ -41,19 +42,34 @@ def _resize_full_axis(spec: jax.Array, axis: int, num: int, fold: float) -> jax.
     m = min(num, n)
     half = m // 2
 
-    def take(a: int, b: int) -> jax.Array:
-        return lax.slice_in_dim(spec, a, b, axis=axis)
+    def take(a: int, b: int) -> Any:
+        return spec[(slice(None),) * axis + (slice(a, b),)]
 
-    gap = _zeros_like_axis(spec, axis, num - m)
+    gap = _zeros_like_axis(spec, axis, num - m, xp)
     if m % 2:  # every kept bin has its partner: copy, pad or drop the high ones
-        return jnp.concatenate([take(0, half + 1), gap, take(n - half, n)], axis=axis)
+        return xp.concatenate([take(0, half + 1), gap, take(n - half, n)], axis=axis)
     if num < n:  # the output's Nyquist bin receives both +m/2 and -m/2 of the input
         nyquist = (take(half, half + 1) + take(n - half, n - half + 1)) * fold
-        return jnp.concatenate([take(0, half), nyquist, take(n - half + 1, n)], axis=axis)
+        return xp.concatenate([take(0, half), nyquist, take(n - half + 1, n)], axis=axis)
     # Up from an even length: the input's Nyquist bin becomes two bins of half its value.
     nyquist = take(half, half + 1) * 0.5
-    gap = _zeros_like_axis(spec, axis, num - m - 1)
-    return jnp.concatenate([take(0, half), nyquist, gap, nyquist, take(half + 1, n)], axis=axis)
+    gap = _zeros_like_axis(spec, axis, num - m - 1, xp)
+    return xp.concatenate([take(0, half), nyquist, gap, nyquist, take(half + 1, n)], axis=axis)
+
+
+# Per axis, up to this many input x output samples the resampling runs as one dense (num, n) matrix
+# product instead of FFTs: the operator is global (periodic sinc), so the matrix wastes nothing, and
+# a matrix product is far faster than XLA's CPU FFT at these sizes.
+_DENSE_MAX = 256 * 512
+
+
+@functools.lru_cache(maxsize=64)
+def _axis_matrix(n: int, num: int, fold: float, complex_input: bool) -> np.ndarray:
+    """The (num, n) matrix of the resampling along one axis: the image of every unit vector."""
+    spec = _resize_full_axis(np.fft.fft(np.eye(n), axis=0), 0, num, fold, np)
+    matrix = np.fft.ifft(spec, axis=0) * (num / n)
+    # A real signal has a real image: the imaginary part only acts on imaginary inputs.
+    return matrix if complex_input else np.ascontiguousarray(matrix.real)
 
 
 def _hermitian_partner(a: jax.Array, axes: tuple[int, ...]) -> jax.Array:
@@ -88,12 +104,24 @@ def _compute_dtype(dtype: Any) -> Any:
     return jnp.float32 if dtype in (jnp.float16, jnp.bfloat16) else dtype
 
 
-@functools.partial(jax.jit, static_argnames=("size", "fold"))
-def _fft_resize(x: jax.Array, size: tuple[int, ...], fold: float) -> jax.Array:
+def _dense(spatial: tuple[int, ...], size: tuple[int, ...]) -> bool:
+    return all(n * num <= _DENSE_MAX for n, num in zip(spatial, size, strict=True))
+
+
+@functools.partial(jax.jit, static_argnames=("size", "fold", "dense"))
+def _fft_resize(x: jax.Array, size: tuple[int, ...], fold: float, dense: bool) -> jax.Array:
     rank = len(size)
     axes = tuple(range(1, 1 + rank))
     spatial = x.shape[1 : 1 + rank]
     scale = math.prod(size) / math.prod(spatial)
+    if dense:
+        y = x.astype(_compute_dtype(x.dtype))
+        for ax, n, num in zip(axes, spatial, size, strict=True):
+            if n != num:
+                matrix = jnp.asarray(_axis_matrix(n, num, fold, jnp.iscomplexobj(x)), y.dtype)
+                y = jnp.tensordot(matrix, y, axes=((1,), (ax,)), precision=lax.Precision.HIGHEST)
+                y = jnp.moveaxis(y, 0, ax)
+        return y.astype(x.dtype)
     if jnp.iscomplexobj(x):
         spec = jnp.fft.fftn(x, axes=axes)
         for ax, num in zip(axes, size, strict=True):
@@ -205,7 +233,8 @@ def fft_resize(
     out, r = resize_options(size, rank=rank)
     arr = _check_input(fn, x, r, allow_complex=True)
     flat, batch = validation.flatten_batch(arr, r)
-    return validation.unflatten_batch(_fft_resize(flat, out, 1.0), batch)
+    dense = _dense(validation.spatial_shape(arr, r), out)
+    return validation.unflatten_batch(_fft_resize(flat, out, 1.0, dense), batch)
 
 
 def _pool_size(fn: str, spatial: tuple[int, ...], factor: Any, size: Any) -> tuple[int, ...]:
@@ -283,4 +312,4 @@ def spectral_pool(
     spatial = validation.spatial_shape(arr, r)
     out = _pool_size(fn, spatial, value, size)
     flat, batch = validation.flatten_batch(arr, r)
-    return validation.unflatten_batch(_fft_resize(flat, out, 0.5), batch)
+    return validation.unflatten_batch(_fft_resize(flat, out, 0.5, _dense(spatial, out)), batch)
