@@ -283,14 +283,18 @@ def test_lps_training_mixes_components_with_gumbel_softmax_weights(rng, lps):
 
     x = rng.standard_normal((2, 4, 6, 3)).astype(np.float32)
     lps.train()
-    y1, w1 = lps(x)
-    _, w2 = lps(x)
+    rngs = nnx.Rngs(gumbel=3)
+    y1, w1 = lps(x, rngs)
+    _, w2 = lps(x, rngs)
     w1 = np.asarray(w1)
     assert (w1 > 0).all() and not np.allclose(w1, w2)  # fresh noise on every call
     np.testing.assert_allclose(w1.sum(-1), 1.0, rtol=1e-6)
     comps = np.asarray(rj.polyphase_components(x, 2))
     _util.assert_close(y1, np.einsum("np,np...->n...", w1, comps))
-    grads = nnx.grad(lambda m: jnp.sum(m(x)[0] ** 2))(lps)
+    np.testing.assert_array_equal(lps(x, jax.random.key(5))[1], lps(x, jax.random.key(5))[1])
+    # Without a key: the noise-free relaxation softmax(logits / temperature).
+    _util.assert_close(lps(x)[1], jax.nn.softmax(lps.logits(x), axis=-1))
+    grads = nnx.grad(lambda m: jnp.sum(m(x, jax.random.key(0))[0] ** 2))(lps)
     assert float(jnp.abs(grads.score_hidden.kernel[...]).max()) > 0
 
 
@@ -310,3 +314,19 @@ def test_lps_rejects_bad_options_and_input():
         m(np.zeros((4, 4, 2), np.float32))
     with pytest.raises(ValueError, match="weights.*shape \\(2, 4\\)"):
         rnnx.LearnablePolyphaseUpsample(2)(np.zeros((2, 3, 3, 1), np.float32), np.zeros((2, 2)))
+
+
+def test_linen_lps_trains_with_a_key_like_nnx(rng):
+    import flax.linen  # noqa: F401  (the Linen API is optional for the pure functions)
+    from flax import nnx
+
+    from resample_jax import linen as rlinen
+    from resample_jax import nnx as rnnx
+
+    x = rng.standard_normal((2, 4, 4, 3)).astype(np.float32)
+    key = jax.random.key(7)
+    module = rnnx.LearnablePolyphaseDownsample(3, 2, return_weights=True, rngs=nnx.Rngs(0))
+    linen = rlinen.LearnablePolyphaseDownsample(3, 2, return_weights=True)
+    params = nnx.to_pure_dict(nnx.state(module, nnx.Param))
+    jax.tree.map(np.testing.assert_array_equal, linen.apply({"params": params}, x, key),
+                 module(x, key))

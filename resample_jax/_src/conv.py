@@ -64,6 +64,33 @@ def _check_groups(fn: str, groups: Any) -> int:
     return int(groups)
 
 
+def conv_options(fn: str, rank: int, strides, padding, dilation, groups, *channels: int):
+    """The option checks of the convolutions, which need no array: ``strides`` and ``dilation``
+    (>= 1 per axis), ``padding`` (see :func:`validation.padding_pairs`) and ``groups`` (dividing
+    each of ``channels``). Returns them canonical: ``(strides, padding, dilation, groups)``."""
+    groups = _check_groups(fn, groups)
+    if any(c % groups for c in channels):
+        raise ValueError(f"{fn}: `groups` ({groups}) must divide the channel counts {channels}.")
+    return (
+        v.int_tuple(fn, "strides", strides, rank),
+        v.padding_pairs(fn, padding, rank),
+        v.int_tuple(fn, "dilation", dilation, rank),
+        groups,
+    )
+
+
+def output_padding_option(fn: str, output_padding, strides, dilation) -> tuple[int, ...]:
+    """Checks a transposed convolution's ``output_padding``: ``0 <= a < max(stride, dilation)``."""
+    output_padding = v.int_tuple(fn, "output_padding", output_padding, len(strides), minimum=0)
+    if any(a >= max(s, d) for a, s, d in zip(output_padding, strides, dilation, strict=True)):
+        raise ValueError(
+            f"{fn}: each `output_padding` must be smaller than max(stride, dilation) = "
+            f"{tuple(max(s, d) for s, d in zip(strides, dilation, strict=True))}; "
+            f"got {output_padding}."
+        )
+    return output_padding
+
+
 def _check_bias(fn: str, bias: Any, channels: int) -> jax.Array | None:
     if bias is None:
         return None
@@ -276,9 +303,7 @@ def strided_conv(
             f"{tuple(x.shape)}."
         )
     bias = _check_bias(fn, bias, k_out)
-    strides = v.int_tuple(fn, "strides", strides, rank)
-    dilation = v.int_tuple(fn, "dilation", dilation, rank)
-    padding = v.padding_pairs(fn, padding, rank)
+    strides, padding, dilation, _ = conv_options(fn, rank, strides, padding, dilation, groups)
     size = v.spatial_shape(x, rank)
     eff = _effective(kernel.shape[:rank], dilation)
     if padding == "SAME":
@@ -299,7 +324,7 @@ def strided_conv(
 # conv_transpose
 
 
-def _transpose_crops(padding, output_padding, strides, effective, fn):
+def _transpose_crops(padding, output_padding, strides, effective):
     """(low, high) crops of the full transposed output ``(n - 1) * s + K`` (negative: zero pads)."""
     if isinstance(padding, str):
         crops = []
@@ -491,19 +516,11 @@ def conv_transpose(
             f"{fn}: the input channels ({channels}) must be divisible by groups={groups}."
         )
     bias = _check_bias(fn, bias, k_out * groups)
-    strides = v.int_tuple(fn, "strides", strides, rank)
-    dilation = v.int_tuple(fn, "dilation", dilation, rank)
-    output_padding = v.int_tuple(fn, "output_padding", output_padding, rank, minimum=0)
-    if any(a >= max(s, d) for a, s, d in zip(output_padding, strides, dilation, strict=True)):
-        raise ValueError(
-            f"{fn}: each `output_padding` must be smaller than max(stride, dilation) = "
-            f"{tuple(max(s, d) for s, d in zip(strides, dilation, strict=True))}; "
-            f"got {output_padding}."
-        )
-    padding = v.padding_pairs(fn, padding, rank)
+    strides, padding, dilation, _ = conv_options(fn, rank, strides, padding, dilation, groups)
+    output_padding = output_padding_option(fn, output_padding, strides, dilation)
     size = v.spatial_shape(x, rank)
     eff = _effective(kernel.shape[:rank], dilation)
-    crops = _transpose_crops(padding, output_padding, strides, eff, fn)
+    crops = _transpose_crops(padding, output_padding, strides, eff)
     out = tuple(
         (n - 1) * s + k - lo - hi
         for n, s, k, (lo, hi) in zip(size, strides, eff, crops, strict=True)
@@ -518,7 +535,7 @@ def conv_transpose(
 # fractional_strided_conv
 
 
-def _fraction_tuple(fn: str, stride: Any, rank: int) -> tuple[Fraction, ...]:
+def fraction_tuple(fn: str, stride: Any, rank: int) -> tuple[Fraction, ...]:
     """Canonicalises an int, a Fraction or a per-axis sequence of them to positive Fractions."""
     entries = list(stride) if isinstance(stride, (tuple, list)) else [stride] * rank
     if len(entries) != rank:
@@ -646,7 +663,7 @@ def fractional_strided_conv(
             f"C_out)) does not match x with {channels} channels and groups={groups}."
         )
     bias = _check_bias(fn, bias, k_out)
-    fracs = _fraction_tuple(fn, stride, rank)
+    fracs = fraction_tuple(fn, stride, rank)
     num = tuple(f.numerator for f in fracs)
     den = tuple(f.denominator for f in fracs)
     dilation = v.int_tuple(fn, "dilation", dilation, rank)
