@@ -330,3 +330,18 @@ def test_linen_lps_trains_with_a_key_like_nnx(rng):
     params = nnx.to_pure_dict(nnx.state(module, nnx.Param))
     jax.tree.map(np.testing.assert_array_equal, linen.apply({"params": params}, x, key),
                  module(x, key))
+
+
+def test_method_table_aps_and_lps_records(rng):
+    from flax import nnx
+
+    from resample_jax import methods
+
+    x = rng.standard_normal((2, 6, 4, 3)).astype(np.float32)
+    aps = methods.make_downsampler("aps", 3, 3, 2, rngs=nnx.Rngs(0))
+    np.testing.assert_array_equal(aps(x), rj.aps_downsample(x, 2))
+    lps = methods.make_downsampler("lps", 3, 3, 2, rngs=nnx.Rngs(0))
+    lps.eval()
+    comps = np.asarray(rj.polyphase_components(x, 2))
+    phase = np.asarray(lps.op.logits(x)).argmax(-1)
+    np.testing.assert_array_equal(lps(x), comps[np.arange(2), phase])

@@ -227,3 +227,19 @@ def test_nnx_modules_call_the_functions_and_check_options_at_construction(rng):
         rnnx.FftResize((4, 4), rank=3)
     with pytest.raises(ValueError, match="empties an axis"):
         rnnx.FftDownsample(8)(x)
+
+
+def test_method_table_fft_records_match_scipy(rng):
+    from flax import nnx
+
+    from resample_jax import methods
+
+    x = rng.standard_normal((2, 6, 5, 3))
+    r = nnx.Rngs(0)
+    up = methods.make_upsampler("fft", 3, 3, 2, rngs=r)(x.astype(np.float32))
+    _util.assert_close(up, _scipy_resample(x, (12, 10)))
+    down = methods.make_downsampler("fourier", 3, 3, 2, rngs=r)(x.astype(np.float32))
+    _util.assert_close(down, _scipy_resample(x, (3, 2)))
+    x = rng.standard_normal((2, 9, 5, 3))
+    pooled = methods.make_downsampler("spectral_pool", 3, 3, (3, 1), rngs=r)(x.astype(np.float32))
+    _util.assert_close(pooled, _scipy_resample(x, (3, 5)))  # odd sizes: scipy's rule
