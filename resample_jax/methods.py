@@ -321,7 +321,7 @@ def upsampler_names(learned: bool | None = None, *, include_paired: bool = False
 
     Example:
       >>> upsampler_names(learned=False)
-      ['bed_of_nails', 'bicubic', 'bilinear', 'lanczos3', 'nearest']
+      ['bed_of_nails', 'bicubic', 'bilinear', 'fft', 'lanczos3', 'nearest']
     """
     return _names(UPSAMPLERS, learned, include_paired)
 
@@ -338,7 +338,7 @@ def downsampler_names(learned: bool | None = None) -> list[str]:
 
     Example:
       >>> downsampler_names(learned=True)
-      ['strided_conv']
+      ['lps', 'strided_conv']
     """
     return _names(DOWNSAMPLERS, learned, True)
 
