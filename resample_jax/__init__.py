@@ -19,13 +19,7 @@ from resample_jax._src.adaptive import (
 )
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
-from resample_jax._src.conv import (
-    conv_transpose,
-    fractional_strided_conv,
-    resize_conv,
-    strided_conv,
-    subpixel_conv,
-)
+from resample_jax._src.conv import resize_conv, strided_conv, subpixel_conv
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
 from resample_jax._src.kernels import Kernel
@@ -59,6 +53,7 @@ from resample_jax._src.shuffle import (
 )
 from resample_jax._src.spectral import fft_resize, spectral_pool
 from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
+from resample_jax._src.transposed import conv_transpose, fractional_strided_conv
 from resample_jax._src.unpooling import max_unpool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 

@@ -84,17 +84,18 @@ class AdaptiveAxis(NamedTuple):
         return take_view(self.view(p, axis, 0), axis + 1, first)
 
 
-def check_output_size(fn: str, output_size: Any) -> int:
+def check_output_size(fn: str, output_size: Any) -> tuple[int, Any]:
     """Checks an ``output_size`` without an array (an int, or per axis an int or None); returns
-    the spatial rank."""
+    the spatial rank and the size as Python values."""
+    output_size = validation.static_value(fn, "output_size", output_size)
     rank = validation.rank_of(fn, "output_size", output_size)
     entries = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
     validation.int_tuple(fn, "output_size", [1 if s is None else s for s in entries], len(entries))
-    return rank
+    return rank, output_size
 
 
 def _output_size(fn: str, x: Any, output_size: Any) -> tuple[jax.Array, tuple[AdaptiveAxis, ...]]:
-    rank = check_output_size(fn, output_size)
+    rank, output_size = check_output_size(fn, output_size)
     x = validation.check_array(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
     if isinstance(output_size, (tuple, list)):

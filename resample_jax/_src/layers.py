@@ -16,7 +16,7 @@ from flax import nnx
 from jax.typing import ArrayLike
 
 from resample_jax import initializers
-from resample_jax._src import conv, shuffle, validation
+from resample_jax._src import conv, shuffle, transposed, validation
 from resample_jax._src.carafe import carafe
 from resample_jax._src.grid_sample import grid_sample
 from resample_jax._src.resize import resize_options
@@ -196,7 +196,7 @@ class ConvTranspose(_Learned):
         self.strides, self.padding, self.dilation, self.groups = conv.conv_options(
             fn, rank, strides, padding, dilation, groups, *self._features(in_features, out_features)
         )
-        self.output_padding = conv.output_padding_option(
+        self.output_padding = transposed.output_padding_option(
             fn, output_padding, self.strides, self.dilation
         )
         shape = (*window, in_features, out_features // groups)
@@ -204,7 +204,7 @@ class ConvTranspose(_Learned):
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         x, kernel, bias = self._inputs(x)
-        return conv.conv_transpose(
+        return transposed.conv_transpose(
             x, kernel, self.strides, self.padding, output_padding=self.output_padding,
             dilation=self.dilation, groups=self.groups, bias=bias,
         )
@@ -244,7 +244,7 @@ class FractionalStridedConv(_Learned):
         fn = "FractionalStridedConv"
         rank = _rank(kernel_size, stride)
         window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
-        self.stride = conv.fraction_tuple(fn, _tuple_or(stride), rank)
+        self.stride = transposed.fraction_tuple(fn, _tuple_or(stride), rank)
         _, self.padding, self.dilation, self.groups = conv.conv_options(
             fn, rank, 1, padding, dilation, groups, *self._features(in_features, out_features)
         )
@@ -253,7 +253,7 @@ class FractionalStridedConv(_Learned):
 
     def __call__(self, x: ArrayLike) -> jax.Array:
         x, kernel, bias = self._inputs(x)
-        return conv.fractional_strided_conv(
+        return transposed.fractional_strided_conv(
             x, kernel, self.stride, padding=self.padding, dilation=self.dilation,
             groups=self.groups, bias=bias,
         )
