@@ -29,6 +29,7 @@ from jax import lax
 OURS, PEER, FLOOR = "ours", "peer", "floor"
 FWD, FWD_BWD = "fwd", "fwd+bwd"
 TORCH = "torch"
+NUMPY = "numpy"  # backend of a contender that takes and returns NumPy arrays (scipy)
 JAX_IMAGE = "jax.image.resize"
 
 
@@ -404,6 +405,27 @@ def _dwt(mode: str):
     return build
 
 
+def _fft_resize(ours, size: Size, dtype, rng) -> Problem:
+    import os
+
+    import scipy.fft
+    import scipy.signal
+
+    n, h, w, c = size.feature_map
+    x = _normal(rng, size.feature_map, dtype)
+
+    def scipy_resample(x):
+        with scipy.fft.set_workers(os.cpu_count() or 1):
+            y = scipy.signal.resample(x.astype(np.float32), 2 * h, axis=1)
+            return scipy.signal.resample(y, 2 * w, axis=2)
+
+    contenders = [
+        Contender("resample_jax", OURS, lambda x: ours(x, (2 * h, 2 * w))),
+        Contender("scipy.signal.resample", PEER, scipy_resample, NUMPY),
+    ]
+    return Problem((x,), ("image",), (0,), (n, 2 * h, 2 * w, c), contenders)
+
+
 _BICUBIC_TORCH = "torch bicubic uses Keys a=-0.75 and clamps at borders (jax.image: a=-0.5)"
 
 # fmt: off
@@ -438,6 +460,8 @@ OPS: dict[str, Op] = {
            _dwt("periodization"), "dwt db2 periodization"),
         Op("dwt_symmetric", "wavelets", (FWD,), False, ("dwt", "dwt"),
            _dwt("symmetric"), "dwt db2 symmetric"),
+        Op("fft_resize", "spectral", (FWD,), False, ("spectral", "fft_resize"),
+           _fft_resize, "FFT (periodic sinc) resize 2x up"),
     )
 }
 # fmt: on

@@ -221,7 +221,14 @@ def run_case(spec: CaseSpec, settings: Settings, *, check: bool = True) -> dict:
             record["contenders"].append(entry)
             continue
         try:
-            if c.backend == "torch":
+            if c.backend == cases.NUMPY:  # an eager closure, like PyTorch on the CPU
+                t = timing.time_torch(
+                    lambda c=c: c.fn(*problem.args),
+                    repeats=settings.repeats,
+                    warmup=settings.warmup,
+                    budget_s=settings.budget_s,
+                )
+            elif c.backend == "torch":
                 t = timing.time_torch(
                     torch_callable(c, problem, spec.mode, torch_device),
                     repeats=settings.repeats,

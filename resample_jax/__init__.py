@@ -25,6 +25,7 @@ from resample_jax._src.fir import filtered_activation, firwin, resample_poly, up
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
 from resample_jax._src.kernels import Kernel
+from resample_jax._src.polyphase import aps_downsample, aps_upsample, polyphase_components
 from resample_jax._src.pooling import (
     avg_pool,
     lp_pool,
@@ -52,6 +53,7 @@ from resample_jax._src.shuffle import (
     pixel_unshuffle,
     space_to_depth,
 )
+from resample_jax._src.spectral import fft_resize, spectral_pool
 from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
 from resample_jax._src.transposed import conv_transpose, fractional_strided_conv
 from resample_jax._src.unpooling import max_unpool
@@ -127,4 +129,10 @@ __all__ = [
     "resize_conv",
     "strided_conv",
     "subpixel_conv",
+    # shift-equivariant and spectral resampling
+    "aps_downsample",
+    "aps_upsample",
+    "fft_resize",
+    "polyphase_components",
+    "spectral_pool",
 ]

@@ -226,6 +226,11 @@ METHODS: tuple[Method, ...] = (
            lambda a: _b("DySample", a.in_features, a.factor, groups=math.gcd(4, a.in_features)),
            "Learned point sampling: predicted offsets around bilinear positions, then grid_sample.",
            "Liu et al., Learning to Upsample by Learning to Sample, ICCV 2023."),
+    Method("fft", "up", False, lambda a: _b("FftUpsample", a.factor),
+           "Band-limited (periodic sinc) interpolation: the DFT zero-padded (scipy's Nyquist "
+           "split).",
+           "scipy.signal.resample; Oppenheim & Schafer, Discrete-Time Signal Processing.",
+           aliases=("fft_resize", "fourier", "sinc")),
     # Downsampling.
     Method("resample_poly", "up", False,
            lambda a: _b("ResamplePoly", a.factor, 1, rank=a.rank),
@@ -275,6 +280,26 @@ METHODS: tuple[Method, ...] = (
            "Haar approximation subband: the paper's second-level reconstruction (2x the mean).",
            "Williams & Li, Wavelet pooling for convolutional neural networks, ICLR 2018.",
            factors="2"),
+    Method("aps", "down", False, lambda a: _b("ApsDownsample", a.factor),
+           "Adaptive polyphase sampling: keeps the polyphase component of largest l2 norm per "
+           "example (shift-invariant under circular shifts); sizes divisible by the factor.",
+           "Chaman & Dokmanic, Truly shift-invariant CNNs, CVPR 2021.",
+           aliases=("aps_downsample", "adaptive_polyphase")),
+    Method("lps", "down", True,
+           lambda a: _b("LearnablePolyphaseDownsample", a.in_features, a.factor),
+           "Learnable polyphase sampling: a circular-conv scorer picks the polyphase component "
+           "(Gumbel-softmax in training, argmax in evaluation); sizes divisible by the factor.",
+           "Rojas-Gomez et al., Learnable polyphase sampling, NeurIPS 2022.",
+           aliases=("learnable_polyphase",)),
+    Method("spectral_pool", "down", False, lambda a: _b("SpectralPool", a.factor),
+           "Spectral pooling: the centred low-frequency DFT crop, made real (the +-m/2 bins "
+           "averaged).",
+           "Rippel, Snoek & Adams, Spectral representations for CNNs, NeurIPS 2015.",
+           aliases=("spectral",)),
+    Method("fft", "down", False, lambda a: _b("FftDownsample", a.factor),
+           "Band-limited downsampling: the DFT truncated, scipy's Nyquist fold.",
+           "scipy.signal.resample; Oppenheim & Schafer, Discrete-Time Signal Processing.",
+           aliases=("fft_resize", "fourier", "sinc")),
     _resize("nearest", "down", "Nearest resize: keeps one pixel per block (no filter).",
             "jax.image.resize 'nearest'."),
     _resize("bilinear", "down", "Antialiased linear resize (tent widened by f).",
@@ -342,7 +367,7 @@ def downsampler_names(learned: bool | None = None) -> list[str]:
 
     Example:
       >>> downsampler_names(learned=True)
-      ['strided_conv']
+      ['lps', 'strided_conv']
     """
     return _names(DOWNSAMPLERS, learned, True)
 

@@ -35,7 +35,18 @@ import jax
 from flax import nnx
 from jax.typing import ArrayLike
 
-from resample_jax._src import adaptive, blur, fir, fusion, pooling, shuffle, unpooling, validation
+from resample_jax._src import (
+    adaptive,
+    blur,
+    fir,
+    fusion,
+    polyphase,
+    pooling,
+    shuffle,
+    spectral,
+    unpooling,
+    validation,
+)
 from resample_jax._src.dwt import dwt, dwt_options, idwt, wavelet_pool
 from resample_jax._src.layers import (
     CARAFE,
@@ -48,12 +59,15 @@ from resample_jax._src.layers import (
     _factors,
     _tuple_or,
 )
+from resample_jax._src.lps import LearnablePolyphaseDownsample, LearnablePolyphaseUpsample
 from resample_jax._src.resize import resize, resize_options
 from resample_jax._src.stochastic import soft_pool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
 __all__ = [
     "AdaptiveAvgPool",
+    "ApsDownsample",
+    "ApsUpsample",
     "AdaptiveMaxPool",
     "AvgPool",
     "BedOfNails",
@@ -64,12 +78,17 @@ __all__ = [
     "Downsample",
     "DySample",
     "FilteredActivation",
+    "FftDownsample",
+    "FftResize",
+    "FftUpsample",
     "FractionalStridedConv",
     "Fuse",
     "HaarDownsample",
     "HaarUpsample",
     "IDWT",
     "LPPool",
+    "LearnablePolyphaseDownsample",
+    "LearnablePolyphaseUpsample",
     "MaxBlurPool",
     "MaxPool",
     "MaxUnpool",
@@ -79,6 +98,7 @@ __all__ = [
     "Resize",
     "ResizeConv",
     "SoftPool",
+    "SpectralPool",
     "StridedConv",
     "SubPixelConv",
     "Upsample",
@@ -349,3 +369,76 @@ class MaxUnpool(
       >>> MaxUnpool(2)(v, i, (5, 5)).shape
       (1, 5, 5, 1)
     """
+
+
+# --------------------------------------------------------------------------------------------------
+# Shift-equivariant polyphase sampling and spectral resampling.
+
+
+class ApsDownsample(_Op, fn=polyphase.aps_downsample,
+                    checks=(polyphase.factor_option, polyphase.check_norm)):
+    """Adaptive polyphase downsampling (:func:`resample_jax.aps_downsample`); with
+    ``return_phase=True`` it returns ``(y, phase)`` for the :class:`ApsUpsample` of the matching
+    decoder level, which keeps an encoder-decoder shift-equivariant.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> y, phase = ApsDownsample(2, return_phase=True)(jnp.ones((3, 4, 4, 2)))
+      >>> y.shape, phase.shape
+      ((3, 2, 2, 2), (3,))
+    """
+
+
+class ApsUpsample(_Op, fn=polyphase.aps_upsample, arrays=2, checks=(polyphase.factor_option,)):
+    """APS-U: values back at the phase their APS layer kept, ``up(x, phase)``
+    (:func:`resample_jax.aps_upsample`)."""
+
+
+class FftResize(_Op, fn=spectral.fft_resize, checks=(spectral.resize_options,)):
+    """Band-limited resize to a fixed ``size`` (:func:`resample_jax.fft_resize`)."""
+
+
+class SpectralPool(_Op, fn=spectral.spectral_pool, checks=(spectral.pool_options,)):
+    """Spectral pooling (:func:`resample_jax.spectral_pool`, Rippel et al. 2015)."""
+
+
+class _FftFactor(nnx.Module):
+    """An ``fft_resize`` to ``spatial * factor`` (up) or ``spatial // factor`` (down)."""
+
+    _up: bool
+
+    def __init__(self, factor: int | Sequence[int] = 2):
+        self.factor = polyphase.factor_option(_tuple_or(factor), fn=type(self).__name__)
+
+    def __call__(self, x: ArrayLike) -> jax.Array:
+        fn, rank = type(self).__name__, len(self.factor)
+        x = validation.check_array(fn, x, rank)
+        spatial = validation.spatial_shape(x, rank)
+        pairs = list(zip(spatial, self.factor, strict=True))
+        size = tuple(s * f if self._up else s // f for s, f in pairs)
+        if min(size) < 1:
+            raise ValueError(f"{fn}: `factor` {self.factor} empties an axis of `x` {spatial}.")
+        return spectral.fft_resize(x, size)
+
+
+class FftUpsample(_FftFactor):
+    """Band-limited (periodic sinc) upsampling by an integer ``factor``:
+    ``[*batch, *spatial, C] -> [*batch, *(spatial * factor), C]`` with
+    :func:`resample_jax.fft_resize`.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> FftUpsample(2)(jnp.ones((1, 3, 5, 2))).shape
+      (1, 6, 10, 2)
+    """
+
+    _up = True
+
+
+class FftDownsample(_FftFactor):
+    """Band-limited downsampling by an integer ``factor`` (DFT truncation, scipy's Nyquist rule):
+    ``[*batch, *spatial, C] -> [*batch, *(spatial // factor), C]`` with
+    :func:`resample_jax.fft_resize`; the size need not be divisible by the factor.
+    """
+
+    _up = False

@@ -16,6 +16,7 @@ RNG = np.random.default_rng(0)
 X = jnp.asarray(RNG.standard_normal((2, 6, 6, 4)), jnp.float32)
 X_POS = jnp.abs(X) + 0.1  # lp_pool with p = 2 on positive inputs is smooth
 V, IDX = rj.max_pool_with_indices(X, 2)
+PHASE = jnp.array([1, 3], jnp.int32)  # one APS phase per example of X
 
 
 class Case(NamedTuple):
@@ -67,6 +68,15 @@ PARAM_FREE = [
     Case("Fuse", ("add",), dict(match="pad"), (X, X[:, :5, :4]),
          lambda: rj.fuse(X, X[:, :5, :4], mode="add", match="pad")),
     Case("MaxUnpool", (2,), {}, (V, IDX, (6, 6)), lambda: rj.max_unpool(V, IDX, (6, 6))),
+    Case("ApsDownsample", (2,), dict(norm=1, return_phase=True), (X,),
+         lambda: rj.aps_downsample(X, 2, norm=1, return_phase=True)),
+    Case("ApsUpsample", (2,), {}, (X, PHASE), lambda: rj.aps_upsample(X, PHASE, 2)),
+    Case("LearnablePolyphaseUpsample", (2,), {}, (X, jnp.eye(4)[PHASE]),
+         lambda: rj.aps_upsample(X, PHASE, 2)),
+    Case("FftResize", ((4, 9),), {}, (X,), lambda: rj.fft_resize(X, (4, 9))),
+    Case("FftUpsample", (2,), {}, (X,), lambda: rj.fft_resize(X, (12, 12))),
+    Case("FftDownsample", (4,), {}, (X,), lambda: rj.fft_resize(X, (1, 1))),
+    Case("SpectralPool", (1.5,), dict(rank=2), (X,), lambda: rj.spectral_pool(X, 1.5)),
 ]
 
 LEARNED = [
@@ -77,6 +87,7 @@ LEARNED = [
     Case("ResizeConv", (4, 3, 2), dict(method="linear"), (X,)),
     Case("CARAFE", (4, 2), dict(compressed_features=3, up_kernel_size=3), (X,)),
     Case("DySample", (4, 2), dict(groups=2, dyscope=True), (X,)),
+    Case("LearnablePolyphaseDownsample", (4, 2), dict(hidden_features=3), (X,)),
 ]
 
 

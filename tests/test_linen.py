@@ -95,6 +95,8 @@ BAD = {
     "output_padding": -1, "compressed_features": 0, "encoder_size": 2, "up_kernel_size": 2,
     "dyscope": "yes", "up": 0, "down": 0, "window": "bogus", "padtype": "bogus", "cval": "x",
     "activation": "relu", "numtaps": 4, "wavelet": "bogus",
+    "norm": 0, "return_phase": "yes", "hidden_features": 0,
+    "temperature": 0.0, "return_weights": "yes", "deterministic": "yes",
 }
 UNCHECKED = {"use_bias", "kernel_init", "bias_init", "param_dtype"}
 

@@ -90,7 +90,7 @@ def test_names_filter_by_learned_and_paired():
     assert (
         sorted(methods.upsampler_names(learned=True) + methods.upsampler_names(learned=False)) == up
     )
-    assert methods.downsampler_names(learned=True) == ["strided_conv"]
+    assert methods.downsampler_names(learned=True) == ["lps", "strided_conv"]
     assert up == sorted(up)
 
 

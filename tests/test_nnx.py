@@ -134,7 +134,8 @@ def test_gradients_reach_every_parameter(learned):
 
     grads = nnx.jit(nnx.grad(loss))(learned)
     flat = jax.tree_util.tree_leaves_with_path(grads)
-    assert len(flat) == 2 * 5 + 4 + 3  # kernel + bias each, CARAFE 2x2, DySample offset 2 + scope 1
+    # kernel + bias each, CARAFE 2x2, DySample offset 2 + scope 1, LPS scorer 2x2
+    assert len(flat) == 2 * 5 + 4 + 3 + 4
     for path, g in flat:
         assert np.all(np.isfinite(g)), path
         assert np.any(np.asarray(g) != 0), f"zero gradient at {jax.tree_util.keystr(path)}"
