@@ -157,6 +157,11 @@ CASES: dict[str, Case] = {
     "resample_poly": Case(lambda x: rj.resample_poly(x, 3, 2)),
     "filtered_activation": Case(rj.filtered_activation),
     "dwt": Case(lambda x: rj.dwt(x, "db2")),
+    "polyphase_components": Case(lambda x: rj.polyphase_components(x, 2)),
+    "aps_downsample": Case(lambda x: rj.aps_downsample(x, 2)),
+    "aps_upsample": Case(lambda x: rj.aps_upsample(x, np.ones(x.shape[:1], np.int32), 2)),
+    "fft_resize": Case(lambda x: rj.fft_resize(x, (4, 5))),
+    "spectral_pool": Case(lambda x: rj.spectral_pool(x, 2)),
     "idwt": Case(lambda x: rj.idwt(x, "db2"), shape=(2, 6, 8, 4)),
     "wavelet_pool": Case(rj.wavelet_pool),
     # pooling
@@ -554,6 +559,11 @@ GOOD: dict[str, dict[str, Any]] = {
         x=_X, up=2, down=2, numtaps=5, window=("kaiser", 8.0), mode="constant", rank=2
     ),
     "dwt": dict(x=_X, wavelet="db2", mode="periodization", rank=2),
+    "polyphase_components": dict(x=_X, factor=2),
+    "aps_downsample": dict(x=_X, factor=2, norm=2, return_phase=False),
+    "aps_upsample": dict(x=_X, phase=np.zeros((1,), np.int32), factor=2),
+    "fft_resize": dict(x=_X, size=(4, 5), rank=2),
+    "spectral_pool": dict(x=_X, factor=2, rank=2),
     "idwt": dict(coeffs=_X, wavelet="db2", mode="periodization", rank=2),
     "wavelet_pool": dict(x=_X, wavelet="haar", mode="periodization", rank=2),
     "subpixel_conv": dict(
@@ -572,7 +582,9 @@ BAD_INTS = [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("2", TypeErr
 # An int padding; strings are padding too ("SAME"), so an unknown one is a ValueError.
 BAD_PADDINGS = [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("2", ValueError)]
 BAD_POWERS = [(-1, ValueError), (0, ValueError), (True, TypeError), ("2", TypeError)]
-BOOL_ARGS = {"return_indices", "ceil_mode", "count_include_pad", "keepdims", "training"}
+BOOL_ARGS = {
+    "return_indices", "ceil_mode", "count_include_pad", "keepdims", "training", "return_phase"
+}
 BAD_BOOLS = [(1, TypeError), ("yes", TypeError)]
 STRING_ARGS = {"convention", "mode", "match", "method", "padding", "padtype", "window", "wavelet"}
 BAD_STRINGS = [("nonsense", ValueError)]
@@ -583,6 +595,7 @@ BAD_INDICES = [(np.zeros((4,), np.int32), ValueError), (_X[:, :4, :4], TypeError
 CHECKED_ELSEWHERE = {
     ("resize_conv", "method"): "resize checks it (the resize engineer's code)",
     ("upfirdn", "kernel"): "a 1-D array is a valid separable kernel",
+    ("spectral_pool", "factor"): "any real factor >= 1 is valid (tested in test_spectral.py)",
 }
 
 

@@ -130,7 +130,8 @@ def check_norm(fn: str, norm: Any) -> float:
 def _scores(components: jax.Array, norm: float) -> jax.Array:
     """``(N, P, ...) -> (N, P)``: a quantity monotone in each component's ``norm``-norm."""
     compute = jnp.float32 if components.dtype in (jnp.float16, jnp.bfloat16) else components.dtype
-    a = jnp.abs(components.astype(compute)).reshape(components.shape[:2] + (-1,))
+    a = jnp.abs(components.astype(compute))
+    a = a.reshape((*components.shape[:2], math.prod(components.shape[2:])))
     if norm == math.inf:
         return a.max(axis=-1)
     if norm == 2.0:
@@ -143,7 +144,7 @@ def _aps_down(x: jax.Array, factor: tuple[int, ...], norm: float) -> tuple[jax.A
     comps = _split(x, factor)
     # argmax returns the first maximum: ties go to the lowest phase index.
     phase = jnp.argmax(jax.lax.stop_gradient(_scores(comps, norm)), axis=1).astype(jnp.int32)
-    idx = phase.reshape((-1, *(1,) * (comps.ndim - 1)))
+    idx = phase.reshape((phase.shape[0], *(1,) * (comps.ndim - 1)))
     return jnp.take_along_axis(comps, idx, axis=1)[:, 0], phase
 
 
@@ -197,6 +198,7 @@ def aps_downsample(
     fn = "aps_downsample"
     arr, f = _canonical(fn, x, factor)
     p = check_norm(fn, norm)
+    return_phase = validation.check_bool(fn, "return_phase", return_phase)
     flat, batch = validation.flatten_batch(arr, len(f))
     y, phase = _aps_down(flat, f, p)
     y = validation.unflatten_batch(y, batch)
@@ -261,4 +263,4 @@ def aps_upsample(
             f"{fn}: `phase` must have the batch shape of `x` {batch} (one phase per example, x of "
             f"shape {tuple(arr.shape)}); got shape {tuple(ph.shape)}."
         )
-    return validation.unflatten_batch(_aps_up(flat, ph.reshape(-1).astype(jnp.int32), f), batch)
+    return validation.unflatten_batch(_aps_up(flat, ph.reshape(ph.size).astype(jnp.int32), f), batch)

@@ -144,6 +144,7 @@ def _check_input(fn: str, x: Any, rank: int, *, allow_complex: bool) -> jax.Arra
     if not ok:
         kinds = "a floating or complex" if allow_complex else "a real floating"
         raise TypeError(f"{fn}: `x` must have {kinds} dtype; got {arr.dtype}.")
+    validation.check_nonempty_spatial(fn, arr, rank)
     return arr
 
 
