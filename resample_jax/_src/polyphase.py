@@ -263,4 +263,5 @@ def aps_upsample(
             f"{fn}: `phase` must have the batch shape of `x` {batch} (one phase per example, x of "
             f"shape {tuple(arr.shape)}); got shape {tuple(ph.shape)}."
         )
-    return validation.unflatten_batch(_aps_up(flat, ph.reshape(ph.size).astype(jnp.int32), f), batch)
+    phases = ph.reshape(ph.size).astype(jnp.int32)
+    return validation.unflatten_batch(_aps_up(flat, phases, f), batch)
