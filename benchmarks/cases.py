@@ -426,6 +426,25 @@ def _fft_resize(ours, size: Size, dtype, rng) -> Problem:
     return Problem((x,), ("image",), (0,), (n, 2 * h, 2 * w, c), contenders)
 
 
+def _resample_poly(ours, size: Size, dtype, rng) -> Problem:
+    """3/2 rational upsampling along H and W, Kaiser-windowed sinc (61 taps), vs scipy."""
+    import scipy.signal
+
+    n, h, w, c = size.feature_map
+    x = _normal(rng, size.feature_map, dtype)
+
+    def scipy_resample_poly(x):
+        y = scipy.signal.resample_poly(x.astype(np.float32), 3, 2, axis=1)
+        return scipy.signal.resample_poly(y, 3, 2, axis=2)
+
+    out = (n, -(-3 * h // 2), -(-3 * w // 2), c)
+    contenders = [
+        Contender("resample_jax", OURS, lambda x: ours(x, 3, 2)),
+        Contender("scipy.signal.resample_poly", PEER, scipy_resample_poly, NUMPY),
+    ]
+    return Problem((x,), ("image",), (0,), out, contenders)
+
+
 _BICUBIC_TORCH = "torch bicubic uses Keys a=-0.75 and clamps at borders (jax.image: a=-0.5)"
 
 # fmt: off
@@ -460,6 +479,8 @@ OPS: dict[str, Op] = {
            _dwt("periodization"), "dwt db2 periodization"),
         Op("dwt_symmetric", "wavelets", (FWD,), False, ("dwt", "dwt"),
            _dwt("symmetric"), "dwt db2 symmetric"),
+        Op("resample_poly", "fir", (FWD,), False, ("fir", "resample_poly"),
+           _resample_poly, "polyphase FIR resample 3/2 up"),
         Op("fft_resize", "spectral", (FWD,), False, ("spectral", "fft_resize"),
            _fft_resize, "FFT (periodic sinc) resize 2x up"),
     )

@@ -136,48 +136,102 @@ def _axis_plan(n: int, taps: int, up: int, down: int, low: int, high: int):
     return (pad_lo, pad_hi), (dil_lo, dil_hi), n_out
 
 
+def _extend(y, axis, pad, mode, cval, compute):
+    widths = [(0, 0)] * y.ndim
+    widths[axis] = pad
+    if mode == "constant":
+        return jnp.pad(y, widths, constant_values=jnp.asarray(cval, compute))
+    return jnp.pad(y, widths, mode=mode)
+
+
+def _polyphase_axis(y, taps, up, down, low, high, axis, mode, cval, compute):
+    """One axis of a separable step, polyphase: no multiplication by an inserted zero.
+
+    Output ``i`` is convolution index ``j = taps - 1 - low + down * i``; only the taps
+    ``k = j mod up + up * m`` meet a sample, ``x[j // up - m]``. Outputs ``i = Q * s + c`` (``Q =
+    up / gcd(up, down)``) share one residue, so each of the ``Q`` groups is a sum of ``ceil(taps /
+    up)`` strided slices of the extended input, stride ``down / gcd``; the groups interleave.
+    """
+    n = y.shape[axis]
+    (pad_lo, pad_hi), _, n_out = _axis_plan(n, len(taps), up, down, low, high)
+    x = _extend(y, axis, (pad_lo, pad_hi), mode, cval, compute)
+    g = math.gcd(up, down)
+    groups, stride, j0 = up // g, down // g, len(taps) - 1 - low
+    count = -(-n_out // groups)
+    parts = []
+    for c in range(groups):
+        jc = j0 + down * c
+        r, base = jc % up, jc // up + pad_lo  # array position of x[jc // up]
+        n_c = -(-(n_out - c) // groups)
+        acc = None
+        for m, w in enumerate(taps[r::up]):
+            if w == 0.0 or n_c <= 0:
+                continue
+            start = base - m
+            piece = jax.lax.slice_in_dim(x, start, start + (n_c - 1) * stride + 1, stride, axis)
+            term = piece * jnp.asarray(w, compute)
+            acc = term if acc is None else acc + term
+        shape = list(x.shape)
+        shape[axis] = count
+        if acc is None:
+            acc = jnp.zeros(shape, compute)
+        elif n_c < count:
+            widths = [(0, 0)] * x.ndim
+            widths[axis] = (0, count - n_c)
+            acc = jnp.pad(acc, widths)
+        parts.append(acc)
+    out = jnp.stack(parts, axis=axis + 1)
+    shape = list(x.shape)
+    shape[axis] = count * groups
+    out = out.reshape(shape)
+    return jax.lax.slice_in_dim(out, 0, n_out, axis=axis)
+
+
 @functools.partial(
     jax.jit, static_argnames=("kernels", "up", "down", "pads", "mode", "cval")
 )
 def _upfirdn_core(x, *, kernels, up, down, pads, mode, cval):
     """``x`` is ``(N, *spatial, C)``. ``kernels`` is a tuple of per-step kernels, each a tuple
-    ``(axes, taps)`` with ``taps`` a nested tuple of floats over ``axes``; one step for a full N-D
-    kernel, one per axis for a separable one."""
-    rank = x.ndim - 2
+    ``(axes, taps)`` with ``taps`` a nested tuple of floats over ``axes``: one step per axis for a
+    separable kernel (computed polyphase by strided slices), one step for a full N-D kernel
+    (computed as one convolution of the zero-inserted input)."""
     if jnp.issubdtype(x.dtype, jnp.complexfloating):
         compute = x.dtype
     else:
         compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
-    n, c = x.shape[0], x.shape[-1]
-    # Channels go into the batch: one single-channel convolution serves every channel.
-    y = jnp.moveaxis(x.astype(compute), -1, 1).reshape((n * c, *x.shape[1:-1], 1))
+    y = x.astype(compute)
     for axes, taps in kernels:
-        taps = np.asarray(taps, np.float64)
-        in_pads, dil, strides = [(0, 0)] * rank, [(0, 0, 0)] * rank, [1] * rank
-        window = [1] * rank
-        for j, d in enumerate(axes):
-            lo, hi = pads[d]
-            plan = _axis_plan(y.shape[1 + d], taps.shape[j], up[d], down[d], lo, hi)
-            in_pads[d], (dlo, dhi), _ = plan
-            dil[d] = (dlo, dhi, up[d] - 1)
-            strides[d] = down[d]
-            window[d] = taps.shape[j]
-        widths = [(0, 0), *in_pads, (0, 0)]
-        if mode == "constant":
-            y = jnp.pad(y, widths, constant_values=jnp.asarray(cval, compute))
+        if len(axes) == 1:
+            (d,) = axes
+            y = _polyphase_axis(y, taps, up[d], down[d], *pads[d], 1 + d, mode, cval, compute)
         else:
-            y = jnp.pad(y, widths, mode=mode)
-        y = jax.lax.pad(y, jnp.zeros((), compute), [(0, 0, 0), *dil, (0, 0, 0)])
-        # lax convolutions correlate: flipping the taps makes it the convolution of the spec.
-        k = np.flip(taps).reshape((*window, 1, 1))
-        dims = jax.lax.conv_dimension_numbers(y.shape, k.shape, _DIMS[rank])
-        y = jax.lax.conv_general_dilated(
-            y, jnp.asarray(k, compute), tuple(strides), "VALID", dimension_numbers=dims,
-            precision=jax.lax.Precision.HIGHEST,
-        )
-    out_spatial = y.shape[1:-1]
-    y = jnp.moveaxis(y.reshape((n, c, *out_spatial)), 1, -1)
+            y = _full_kernel_step(y, np.asarray(taps, np.float64), up, down, pads, mode, cval,
+                                  compute)
     return y.astype(x.dtype)
+
+
+def _full_kernel_step(y, taps, up, down, pads, mode, cval, compute):
+    """A full N-D kernel: the extended input, zero-inserted by interior padding, correlated with
+    the flipped kernel; channels fold into the batch (one single-channel convolution)."""
+    rank = y.ndim - 2
+    n, c = y.shape[0], y.shape[-1]
+    in_pads, dil = [], []
+    for d in range(rank):
+        plan = _axis_plan(y.shape[1 + d], taps.shape[d], up[d], down[d], *pads[d])
+        in_pads.append(plan[0])
+        dil.append((*plan[1], up[d] - 1))
+    for d, pad in enumerate(in_pads):  # numpy.pad extends axis by axis, as here
+        y = _extend(y, 1 + d, pad, mode, cval, compute)
+    y = jax.lax.pad(y, jnp.zeros((), compute), [(0, 0, 0), *dil, (0, 0, 0)])
+    y = jnp.moveaxis(y, -1, 1).reshape((n * c, *y.shape[1:-1], 1))
+    # lax convolutions correlate: flipping the taps makes it the convolution of the spec.
+    k = np.flip(taps).reshape((*taps.shape, 1, 1))
+    dims = jax.lax.conv_dimension_numbers(y.shape, k.shape, _DIMS[rank])
+    y = jax.lax.conv_general_dilated(
+        y, jnp.asarray(k, compute), tuple(down), "VALID", dimension_numbers=dims,
+        precision=jax.lax.Precision.HIGHEST,
+    )
+    return jnp.moveaxis(y.reshape((n, c, *y.shape[1:-1])), 1, -1)
 
 
 _DIMS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DHWIO", "NDHWC")}
