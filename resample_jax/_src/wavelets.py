@@ -59,6 +59,7 @@ def haar_downsample(x: ArrayLike, *, rank: int = 2) -> jax.Array:
     r = validation.check_rank(fn, rank)
     arr = validation.check_array(fn, x, r)
     validation.check_floating(fn, arr)
+    validation.check_nonempty_spatial(fn, arr, r)
     spatial = validation.spatial_shape(arr, r)
     if any(s % 2 for s in spatial):
         raise ValueError(
