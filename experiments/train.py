@@ -470,7 +470,8 @@ def train_and_evaluate(
 
     if writer:
         for rec in task.reference_records(done):
-            files.append_record(results_path, {**common, **rec})
+            no_training = {"train_seconds": 0.0, "steps_per_second": None}
+            files.append_record(results_path, {**common, **no_training, **rec})
         task.write_references(workdir)
 
     for spec in task.runs():
