@@ -69,7 +69,7 @@ class SRConfig:
     task: str = "sr"
     methods: tuple[str, ...] = _f(("default",), "upsamplers to compare")
     seeds: tuple[int, ...] = _f((0, 1, 2, 3), _SEEDS)
-    steps: int = _f(600, "training steps")
+    steps: int = _f(1000, "training steps")
     scale: int = _f(3, "upscaling factor, an integer >= 2")
     arch: str = _f("espcn", "SR network")
     residual: bool = _f(True, "predict a residual over bicubic upsampling")

@@ -112,7 +112,7 @@ def save_fig(fig, path: Path) -> None:
 
 def curves(workdir: Path, name: str, records: list[dict]) -> str | None:
     """Training loss against step, the mean over seeds per method with the range of the seeds
-    shaded; a curve of one point is drawn as a marker."""
+    shaded, and the validation loss dashed; a curve of one point is drawn as a marker."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
     drawn = set()
     for r in records:
@@ -128,13 +128,20 @@ def curves(workdir: Path, name: str, records: list[dict]) -> str | None:
         (line,) = ax.plot(steps, loss.mean(1), label=r["method"], **style)
         if loss.shape[1] > 1:
             ax.fill_between(steps, loss.min(1), loss.max(1), color=line.get_color(), alpha=0.2)
+        val = [(x["step"], np.mean(x["val_loss"])) for x in rows if "val_loss" in x]
+        if val:
+            ax.plot(*zip(*val, strict=True), "--", color=line.get_color(), **style)
     if not drawn:
         plt.close(fig)
         return None
     ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_ylabel("training loss")
-    ax.set_title(f"{name}: training loss (mean over seeds, range shaded)")
+    ax.set_ylabel("loss")
+    ax.set_title(
+        f"{name}: training loss (solid; mean over seeds, range shaded) and validation loss "
+        "(dashed)",
+        fontsize=8,
+    )
     ax.legend(fontsize=7)
     file = f"curves_{name}.png"
     save_fig(fig, workdir / file)

@@ -19,6 +19,8 @@ from experiments.configs import SegConfig
 
 BACKGROUND = "all background (no network)"
 FIGURE_IMAGES = 4
+# Seed of the validation batch: no training seed (those are small) and not the evaluation stream.
+VALIDATION_STREAM = 2**31 - 2
 CHECKERBOARD = "checkerboard_at_init.json"
 CLASSES = {"shapes": data.SHAPE_CLASSES, "horse": data.HORSE_CLASSES}
 ARCHS = {
@@ -125,6 +127,9 @@ class SegTask(tasks.Task):
                         loss=cross_entropy,
                         evaluate=evaluate,
                         dirname=f"{ds}/{tasks.slug(method)}",
+                        validation=data.seg_batch(
+                            ds, VALIDATION_STREAM, 0, 32, c.image_size, c.max_shift
+                        ),
                     )
                 )
         return out

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from experiments import data, files, metrics, models, report, stats, tasks
-from experiments.configs import ConfigError, SRConfig
+from experiments.configs import VALIDATION_PHOTOS, ConfigError, SRConfig
 from resample_jax import methods as method_table
 
 BASELINE = "bicubic (no network)"
@@ -84,9 +84,16 @@ class SRTask(tasks.Task):
                 loss=LOSSES[c.loss],
                 evaluate=self._evaluate,
                 dirname=tasks.slug(method),
+                validation=self.validation_batch(),
             )
             for method in self.methods
         ]
+
+    def validation_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """32 patches of the validation photograph(s), the same for every seed and method."""
+        c = self.config
+        d = data.load_sr(VALIDATION_PHOTOS, c.test_images, c.scale)
+        return data.sr_batch(d, 0, 0, 32, c.patch_size)
 
     def bicubic(self) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
         """Mean and per-image PSNR-Y / SSIM-Y of bicubic upscaling on the held-out photographs."""

@@ -8,6 +8,7 @@ one for a config.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,8 @@ class RunSpec:
       loss: ``loss(model, x, y)``, a scalar.
       evaluate: ``evaluate(predict) -> (scores, artefacts)`` for one seed's trained model.
       dirname: folder of the run under the workdir.
+      validation: a fixed ``(x, y)`` batch from data no training seed sees, whose loss is logged
+        beside the training loss (None: no validation curve).
     """
 
     task: str
@@ -48,6 +51,7 @@ class RunSpec:
     loss: Callable[[nnx.Module, jax.Array, jax.Array], jax.Array]
     evaluate: Callable[[Predict], tuple[dict[str, Any], dict[str, np.ndarray]]]
     dirname: str
+    validation: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def mse(model: nnx.Module, x: jax.Array, y: jax.Array) -> jax.Array:
@@ -63,8 +67,8 @@ def slug(method: str) -> str:
     return method.replace(":", "-")
 
 
-class Task:
-    """What the runner asks of a task. Subclasses fill every method."""
+class Task(abc.ABC):
+    """What the runner asks of a task."""
 
     #: The metric that ranks the rows, and the metric columns of the tables.
     primary: str
@@ -73,37 +77,37 @@ class Task:
     def __init__(self, config: configs.Config):
         self.config = config
 
+    @abc.abstractmethod
     def runs(self) -> list[RunSpec]:
         """The ensembles to train (validated: raises ``ConfigError`` before any training)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def reference_records(self, done: set[tuple[str, str, int | None]]) -> list[dict[str, Any]]:
         """Rows that need no network (bicubic, all-background), one per seed, not yet ``done``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def write_references(self, workdir: Path) -> None:
         """Measurements and arrays the report shows besides the runs (figure crops, ...)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def baseline_for(self, record: dict[str, Any], records: list[dict]) -> dict[str, float] | None:
         """The scores ``record`` is compared against in its ``baseline`` field."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def describe(self, method: str, records: list[dict]) -> str:
         """What a row of the table is, in one sentence."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def protocol(self) -> list[str]:
         """Report lines on how the numbers are measured."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def figures(self, workdir: Path, records: list[dict]) -> list[str]:
         """Writes the task's figures into ``workdir``; returns their file names."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def sections(self, workdir: Path, records: list[dict]) -> list[str]:
         """The report's checks and claims (markdown lines), computed from the records."""
-        raise NotImplementedError
 
     def run_line(self, record: dict[str, Any]) -> str:
         """One line printed when a seed finishes."""

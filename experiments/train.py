@@ -261,7 +261,7 @@ class _Log:
             disable=not writer,
         )
 
-    def flush(self, done: int, last_good: int | None, ckpt_dir: str) -> None:
+    def flush(self, done: int, last_good: int | None, ckpt_dir: str, val: Any = None) -> None:
         values = jax.device_get(self.pending)
         self.pending = []
         first = done - len(values)
@@ -285,6 +285,8 @@ class _Log:
         loss = np.mean([np.asarray(v["loss"], np.float64) for v in values], axis=0)
         if self.writer:
             row = {"step": done, "loss": loss.tolist(), "steps_per_second": rate}
+            if val is not None:
+                row["val_loss"] = np.asarray(val, np.float64).tolist()
             files.append_jsonl(self.path, row)
         self.bar.set_postfix(loss=f"{float(loss.mean()):.4g}", steps_s=f"{rate:.1f}")
 
@@ -302,6 +304,18 @@ def _restore(ckpt: Checkpointer, ens: Ensemble, curve: Path, writer: bool) -> tu
     if writer:
         files.truncate_jsonl(curve, int(meta["step"]))
     return int(meta["step"]), float(meta["train_seconds"])
+
+
+def _validation(ens: Ensemble, mesh: Mesh) -> Callable[[Any], Any]:
+    """The loss of every seed's model (evaluation mode) on ``spec.validation``, or None."""
+    if ens.spec.validation is None:
+        return lambda state: None
+    x, y = (place(mesh, P(), a) for a in ens.spec.validation)
+
+    def loss(state):
+        return ens.spec.loss(nnx.merge(ens.eval_graphdef, state["params"], state["rest"]), x, y)
+
+    return jax.jit(jax.vmap(loss))
 
 
 def fit(
@@ -326,6 +340,7 @@ def fit(
     curve = run_dir / "metrics.jsonl"
     start, prior_seconds = _restore(ckpt, ens, curve, writer)
     step_fn, compile_seconds = compile_step(ens, tx, mesh)
+    validate = _validation(ens, mesh)
     last_good = start or None
     log = _Log(spec, curve, start, config.steps, writer)
     t0, done = time.perf_counter(), start
@@ -339,7 +354,7 @@ def fit(
             done = step + 1
             save = done % config.checkpoint_every == 0 or done == config.steps
             if save or done % config.log_every == 0:
-                log.flush(done, last_good, ckpt.directory)
+                log.flush(done, last_good, ckpt.directory, validate(ens.state))
             if save:
                 meta = {
                     "step": done,
