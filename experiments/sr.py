@@ -152,7 +152,7 @@ class SRTask(tasks.Task):
         residual = " predicting a residual over bicubic" if records[0].get("residual") else ""
         kind = "learned" if m.learned else "fixed (parameter-free)"
         return (
-            f"a {arch} net{residual} whose upsampling stage is the {kind} `{method}` "
+            f"an {arch} net{residual} whose upsampling stage is the {kind} `{method}` "
             f"({m.description.rstrip('.')}); its parameters are the net's convolutions"
             + (" and the upsampler's." if m.learned else ".")
         )

@@ -115,3 +115,17 @@ def test_seg_default_names_only_combinations_that_run(capsys):
     assert ("fcn32s", "max_blur_pool") not in {(a, label) for a, label, _, _ in combos}
     assert ("unet", "max_blur_pool") in {(a, label) for a, label, _, _ in combos}
     assert "skipped" not in capsys.readouterr().err
+
+
+def test_experiments_is_installed_as_a_package_with_a_console_script():
+    import tomllib
+    from pathlib import Path
+
+    from setuptools import find_packages
+
+    repo = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((repo / "pyproject.toml").read_text())
+    include = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert "experiments" in find_packages(str(repo), include=include)
+    module, _, attr = project["project"]["scripts"]["resample-jax-experiments"].partition(":")
+    assert (module, attr) == ("experiments.__main__", "main") and callable(cli.main)
