@@ -32,9 +32,9 @@ def by_seed(rs: list[dict], metric: str) -> dict[int, float]:
 
 
 def cell(values: list[float], digits: int = 4) -> str:
-    """``mean ± sd [low, high]`` over seeds, or the single value."""
+    """``mean ± sd [low, high]`` over seeds, or the value when there is one or all are equal."""
     s = stats.summarize(values)
-    if s.n < 2:
+    if s.n < 2 or s.sd == 0:
         return f"{s.mean:.{digits}f}"
     return f"{s.mean:.{digits}f} ± {s.sd:.{digits}f} [{s.low:.{digits}f}, {s.high:.{digits}f}]"
 
