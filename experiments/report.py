@@ -159,8 +159,9 @@ def write_report(task, workdir: str | Path, records: list[dict]) -> None:
     shown = configs.to_dict(config)
     methods = list(dict.fromkeys(r["method"] for r in records if not r.get("reference")))
     shown["methods"] = methods
+    shown["seeds"] = sorted({r["seed"] for r in records if not r.get("reference")})
     out += [
-        "Configuration (`config.json`; `methods` resolved from the runs in results.json):",
+        "Configuration (`config.json`; `methods` and `seeds` as found in results.json):",
         "",
         "```",
         *(f"{k} = {configs.show(v)}" for k, v in shown.items()),
@@ -190,7 +191,7 @@ def summary(task, records: list[dict], workdir: str | Path) -> str:
         lines.append(f"{name} ({task.primary}, mean over seeds [95% interval]):")
         for m, rs in ranked(task, name, records):
             s = stats.summarize([r["metrics"][task.primary] for r in rs])
-            ci = f" [{s.low:.4f}, {s.high:.4f}]" if s.n > 1 else " (1 seed)"
+            ci = f" [{s.low:.4f}, {s.high:.4f}]" if s.n > 1 and s.sd > 0 else f" ({s.n} seed(s))"
             lines.append(f"  {m:<36} {s.mean:.4f}{ci}")
     lines.append(
         f"report: {Path(workdir) / 'report.md'}; results: {Path(workdir) / 'results.json'}"
