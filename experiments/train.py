@@ -2,9 +2,10 @@
 
 The model state of every seed (parameters, other model state, optimiser state, step, RNG key) is
 stacked on a leading seed axis and one compiled step trains all seeds: ``jax.vmap`` of the
-single-seed ``train_step`` over that axis (Flax NNX's split / merge ensembling pattern). Each seed
-is initialised from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so seed
-``i`` of every method sees the same data and an ensemble equals its seeds trained one by one.
+single-seed ``train_step`` over that axis (Flax NNX's split / merge ensembling pattern), or, on a
+CPU where vmapped convolutions run slowly, the step unrolled once per seed (``over_seeds``). Each
+seed is initialised from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so
+seed ``i`` of every method sees the same data and an ensemble equals its seeds trained one by one.
 
 Devices: a 2-D ``Mesh`` named ``("seed", "data")`` over every device of every process. The seed axis
 takes ``gcd(devices, seeds)`` devices and the rest split the batch: the stacked state is placed with
