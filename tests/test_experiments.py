@@ -505,3 +505,19 @@ def test_bundled_photographs_load_without_network(monkeypatch):
     np.testing.assert_allclose(data.load_photo_y("camera")[..., 0], (16 + 219 * grey) / 255, 1e-6)
     assert not set(configs.TRAIN_PHOTOS) & {*configs.TEST_PHOTOS, *configs.VALIDATION_PHOTOS}
     assert data._horse_mask().any()
+
+
+def test_unrolled_and_vmapped_seeds_compute_the_same_as_a_loop():
+    rng = np.random.default_rng(3)
+    w = jnp.asarray(rng.normal(size=(3, 4, 5)), jnp.float32)
+    x = jnp.asarray(rng.normal(size=(3, 2, 4)), jnp.float32)
+
+    def one(w, x):
+        return {"y": jnp.tanh(x @ w), "n": jnp.sum(w)}
+
+    loop = [one(w[i], x[i]) for i in range(3)]
+    for unroll in (True, False):
+        got = train.over_seeds(one, 3, unroll=unroll)(w, x)
+        for i in range(3):
+            np.testing.assert_allclose(got["y"][i], loop[i]["y"], rtol=1e-6)
+            np.testing.assert_allclose(got["n"][i], loop[i]["n"], rtol=1e-6)
