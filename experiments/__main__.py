@@ -66,9 +66,7 @@ def _train_command(task: str) -> Command:
             print(f"\n{e}", file=sys.stderr)
             return 130
         except KeyboardInterrupt:
-            print(
-                "\ninterrupted before training; rerun the same command to resume", file=sys.stderr
-            )
+            print("\ninterrupted; rerun the same command to resume", file=sys.stderr)
             return 130
         return 0
 
