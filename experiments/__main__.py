@@ -20,35 +20,14 @@ from experiments import configs
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
 
-def _choices(task: str) -> dict[str, list[str]]:
-    from experiments import data, models, sr
-    from resample_jax import methods as table
-
-    if task == "sr":
-        return {
-            "methods": [*table.upsampler_names(), "all", "default"],
-            "arch": list(models.SR_ARCHS),
-            "loss": list(sr.LOSSES),
-            "train_images": list(configs.PHOTO_NAMES),
-            "test_images": list(configs.PHOTO_NAMES),
-        }
-    every = [f"down:{n}" for n in table.downsampler_names()]
-    every += [f"up:{n}" for n in table.upsampler_names()]
-    return {
-        "methods": [*every, "all", "default"],
-        "archs": list(models.SEG_ARCHS),
-        "datasets": list(data.GENERATORS),
-        "down": table.downsampler_names(),
-        "up": table.upsampler_names(),
-    }
-
-
 def _train_command(task: str) -> Command:
     cls = configs.CONFIGS[task]
 
     def add(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workdir", required=True, help="output directory (reused to resume)")
-        configs.add_arguments(p, cls, _choices(task))
+        from experiments import tasks
+
+        configs.add_arguments(p, cls, tasks.task_class(task).choices())
 
     def run(args: argparse.Namespace) -> int:
         from experiments import train

@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 
 from experiments import data, files, metrics, models, report, stats, tasks
 from experiments.configs import SegConfig
+from resample_jax import methods as method_table
 
 BACKGROUND = "all background (no network)"
 FIGURE_IMAGES = 4
@@ -105,6 +106,17 @@ class SegTask(tasks.Task):
     def __init__(self, config: SegConfig):
         super().__init__(config)
         self.combos = models.resolve_seg_methods(config)
+
+    @staticmethod
+    def choices() -> dict[str, list[str]]:
+        downs, ups = method_table.downsampler_names(), method_table.upsampler_names()
+        return {
+            "methods": [*(f"down:{n}" for n in downs), *(f"up:{n}" for n in ups), "all", "default"],
+            "archs": list(models.SEG_ARCHS),
+            "datasets": list(data.GENERATORS),
+            "down": downs,
+            "up": ups,
+        }
 
     def runs(self) -> list[tasks.RunSpec]:
         c, out = self.config, []
@@ -235,7 +247,7 @@ class SegTask(tasks.Task):
 def _rows(records: list[dict]) -> dict[tuple, list[dict]]:
     out: dict[tuple, list[dict]] = {}
     for r in records:
-        if r["task"] != "sr" and not r.get("reference"):
+        if r["task"].startswith("seg-") and not r.get("reference"):
             out.setdefault((r["task"], r["arch"], r["down"], r["up"]), []).append(r)
     return out
 

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from experiments import data, files, metrics, models, report, stats, tasks
-from experiments.configs import VALIDATION_PHOTOS, ConfigError, SRConfig
+from experiments.configs import PHOTO_NAMES, VALIDATION_PHOTOS, ConfigError, SRConfig
 from resample_jax import methods as method_table
 
 BASELINE = "bicubic (no network)"
@@ -51,6 +51,16 @@ class SRTask(tasks.Task):
                 f"{models._suggest(config.loss, list(LOSSES))}"
             )
         self.methods = models.resolve_sr_methods(config)
+
+    @staticmethod
+    def choices() -> dict[str, list[str]]:
+        return {
+            "methods": [*method_table.upsampler_names(), "all", "default"],
+            "arch": list(models.SR_ARCHS),
+            "loss": list(LOSSES),
+            "train_images": list(PHOTO_NAMES),
+            "test_images": list(PHOTO_NAMES),
+        }
 
     @property
     def data(self) -> data.SRData:

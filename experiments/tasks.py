@@ -77,6 +77,11 @@ class Task(abc.ABC):
     def __init__(self, config: configs.Config):
         self.config = config
 
+    @staticmethod
+    @abc.abstractmethod
+    def choices() -> dict[str, list[str]]:
+        """The valid values of the config fields that take names, for ``--help``."""
+
     @abc.abstractmethod
     def runs(self) -> list[RunSpec]:
         """The ensembles to train (validated: raises ``ConfigError`` before any training)."""
@@ -116,8 +121,13 @@ class Task(abc.ABC):
         return f"{record['task']} {record['method']} seed {record['seed']}: {shown}"
 
 
-def make(config: configs.Config) -> Task:
-    """The task object of ``config``."""
+def task_class(name: str) -> type[Task]:
+    """The task class of a config's ``task`` name."""
     from experiments import seg, sr
 
-    return {configs.SRConfig: sr.SRTask, configs.SegConfig: seg.SegTask}[type(config)](config)
+    return {"sr": sr.SRTask, "seg": seg.SegTask}[name]
+
+
+def make(config: configs.Config) -> Task:
+    """The task object of ``config``."""
+    return task_class(config.task)(config)
