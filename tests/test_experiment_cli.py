@@ -118,10 +118,11 @@ def test_seg_default_names_only_combinations_that_run(capsys):
 
 
 def test_experiments_is_installed_as_a_package_with_a_console_script():
-    import tomllib
     from pathlib import Path
 
     from setuptools import find_packages
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
     repo = Path(__file__).resolve().parents[1]
     project = tomllib.loads((repo / "pyproject.toml").read_text())
