@@ -4,9 +4,12 @@ Arrays are channels-last, ``(*batch, *spatial, C)``, with any number of leading 
 spatial rank (1, 2 or 3) is given by the length of the size / window / factor argument (an int
 means 2-D). Every function works under ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
 
-The Flax layer is imported explicitly, so that the pure functions do not pay for Flax:
-``from resample_jax import nnx, linen, methods, models, initializers``.
+The Flax layer (``nnx``, ``linen``, ``methods``, ``models``, ``initializers``) is a set of lazy
+submodules: ``import resample_jax as rj; rj.nnx`` imports Flax on first use, so the pure functions
+do not pay for it.
 """
+
+import importlib
 
 from resample_jax._src.adaptive import (
     adaptive_avg_pool,
@@ -16,13 +19,7 @@ from resample_jax._src.adaptive import (
 )
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
-from resample_jax._src.conv import (
-    conv_transpose,
-    fractional_strided_conv,
-    resize_conv,
-    strided_conv,
-    subpixel_conv,
-)
+from resample_jax._src.conv import resize_conv, strided_conv, subpixel_conv
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
 from resample_jax._src.kernels import Kernel
@@ -40,7 +37,12 @@ from resample_jax._src.pyramids import (
     pyr_up,
     reconstruct_laplacian,
 )
-from resample_jax._src.resize import RESIZE_METHODS, ResizeMethodInfo, resize
+from resample_jax._src.resize import (
+    RESIZE_METHODS,
+    ResizeMethodInfo,
+    resize,
+    scale_and_translate,
+)
 from resample_jax._src.shuffle import (
     bed_of_nails,
     depth_to_space,
@@ -49,10 +51,24 @@ from resample_jax._src.shuffle import (
     space_to_depth,
 )
 from resample_jax._src.stochastic import fractional_max_pool, soft_pool, stochastic_pool
+from resample_jax._src.transposed import conv_transpose, fractional_strided_conv
 from resample_jax._src.unpooling import max_unpool
 from resample_jax._src.wavelets import haar_downsample, haar_upsample
 
 __version__ = "0.1.0"
+
+_SUBMODULES = ("initializers", "linen", "methods", "models", "nnx")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SUBMODULES))
+
 
 __all__ = [
     "__version__",
@@ -61,6 +77,7 @@ __all__ = [
     "RESIZE_METHODS",
     "ResizeMethodInfo",
     "resize",
+    "scale_and_translate",
     "affine_grid",
     "grid_sample",
     # pooling

@@ -1,19 +1,25 @@
 """The table of every downsampling and upsampling method, and factories that build them as modules.
 
-Each entry of :data:`UPSAMPLERS` / :data:`DOWNSAMPLERS` is a frozen :class:`Method` record: its
-name, direction, whether it has learned parameters, the factors it can do, a one-line description
-and the paper or peer behaviour it follows. :func:`make_upsampler` / :func:`make_downsampler` turn
-a name into an NNX module mapping ``(*batch, *spatial, in_features)`` to
-``(*batch, *(spatial * factor), out_features)`` (``spatial // factor`` when downsampling; see
-:func:`make_downsampler` for sizes the factor does not divide).
+:data:`METHODS` holds one frozen :class:`Method` record per method and direction: its name and
+aliases, direction, whether it has learned parameters, the factors it can do, how it treats
+channels, the module that implements it (a :class:`Build`: class name and arguments, valid for
+:mod:`resample_jax.nnx` and :mod:`resample_jax.linen` alike), a one-line description and the paper
+or peer behaviour it follows. Everything else reads the records: :data:`UPSAMPLERS` /
+:data:`DOWNSAMPLERS`, the name lists, :func:`make_upsampler` / :func:`make_downsampler` (which map
+``(*batch, *spatial, in_features)`` to ``(*batch, *(spatial * factor), out_features)``, or
+``spatial // factor`` when downsampling), the experiment runner and the tests.
 
-Channel changes: learned convolutional methods map ``in_features`` to ``out_features`` themselves.
-Every other method (fixed ones, and CARAFE / DySample which keep the channel count) is combined
-with a 1x1 convolution ("projection", with bias) when ``in_features != out_features`` or when the
-method changes the channel count itself (``pixel_unshuffle`` and ``haar`` multiply it by
-``prod(factor)``). The projection runs at the lower resolution: before an upsampler, after a
-downsampler. So a "fixed" method has parameters exactly when a projection was needed;
-``count_weights`` in :mod:`resample_jax.models` counts them.
+Channels (``Method.channels``): ``"any"`` methods (learned convolutions) map ``in_features`` to
+``out_features`` themselves. The others change channels in a fixed way: ``"keep"`` (fixed
+resamplers, CARAFE, DySample), ``"multiply"`` (``pixel_unshuffle`` and ``haar`` downsampling give
+``prod(factor)`` times the channels) or ``"divide"`` (``haar`` upsampling reads ``prod(factor)``
+subbands per output channel); a 1x1 convolution ("projection", with bias) is added where the
+counts do not match, at the lower resolution: before an upsampler, after a downsampler. So a fixed
+method has parameters exactly when a projection was needed; ``count_weights`` in
+:mod:`resample_jax.models` counts them.
+
+Adding a method is one record here (plus its pure function and its NNX module): the factories,
+name lists, Linen twin and the table-walking tests pick it up.
 
 Example:
   >>> from flax import nnx
@@ -23,15 +29,18 @@ Example:
   (1, 10, 10, 4)
   >>> "pixel_shuffle" in upsampler_names(learned=True)
   True
+  >>> get_method("subpixel", "up").name
+  'pixel_shuffle'
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 from flax import nnx
@@ -40,7 +49,10 @@ from resample_jax import nnx as rnnx
 from resample_jax._src import validation
 
 __all__ = [
+    "Build",
+    "BuildArgs",
     "DOWNSAMPLERS",
+    "METHODS",
     "Method",
     "Resampler",
     "UPSAMPLERS",
@@ -52,6 +64,44 @@ __all__ = [
 ]
 
 
+class BuildArgs(NamedTuple):
+    """What a record's ``build`` receives: the channels at the method's module (``in_features`` /
+    ``out_features``; equal unless ``channels == "any"``), the factor per axis, the rank and the
+    optional ``kernel_size`` of :func:`make_upsampler` / :func:`make_downsampler`."""
+
+    in_features: int
+    out_features: int
+    factor: tuple[int, ...]
+    rank: int
+    kernel_size: int | None
+
+
+class Build(NamedTuple):
+    """A module to build: a class name of :mod:`resample_jax.nnx` (and :mod:`resample_jax.linen`)
+    with its arguments, ``rngs`` left out (added for modules with parameters)."""
+
+    module: str
+    args: tuple = ()
+    kwargs: Mapping[str, Any] = MappingProxyType({})
+
+    def nnx(self, rngs: nnx.Rngs) -> nnx.Module:
+        """The NNX module."""
+        cls = getattr(rnnx, self.module)
+        if "rngs" in inspect.signature(cls.__init__).parameters:
+            return cls(*self.args, **self.kwargs, rngs=rngs)
+        return cls(*self.args, **self.kwargs)
+
+    def linen(self) -> Any:
+        """The Linen module (:mod:`resample_jax.linen` derives it from the NNX one)."""
+        from resample_jax import linen
+
+        return getattr(linen, self.module)(*self.args, **self.kwargs)
+
+
+def _b(module: str, *args: Any, **kwargs: Any) -> Build:
+    return Build(module, args, MappingProxyType(kwargs))
+
+
 @dataclasses.dataclass(frozen=True)
 class Method:
     """One resampling method of the table.
@@ -61,9 +111,12 @@ class Method:
       direction: ``"up"`` or ``"down"``.
       learned: whether the method itself has trained parameters (a channel projection added by the
         factories does not count).
-      factors: ``"integer"`` (any integer factor >= 1 per axis) or ``"2"`` (exactly 2 per axis).
+      build: ``BuildArgs -> Build``, the module that implements the method.
       description: what it does, in one line.
       reference: the paper or peer behaviour it follows.
+      factors: ``"integer"`` (any integer factor >= 1 per axis) or ``"2"`` (exactly 2 per axis).
+      channels: ``"any"``, ``"keep"``, ``"multiply"`` or ``"divide"`` (see the module docstring).
+      aliases: other names that :func:`get_method` accepts.
       needs_indices: True for ``max_unpool``, whose module is called as ``up(x, indices,
         output_size)`` with the indices of a paired ``MaxPool(return_indices=True)``.
     """
@@ -71,9 +124,12 @@ class Method:
     name: str
     direction: str
     learned: bool
-    factors: str
+    build: Callable[[BuildArgs], Build]
     description: str
     reference: str
+    factors: str = "integer"
+    channels: str = "keep"
+    aliases: tuple[str, ...] = ()
     needs_indices: bool = False
 
     def supports(self, factor: Sequence[int]) -> bool:
@@ -83,250 +139,139 @@ class Method:
         return all(f >= 1 for f in factor)
 
 
-def _m(name, direction, learned, factors, description, reference, **kw) -> tuple[str, Method]:
-    return name, Method(name, direction, learned, factors, description, reference, **kw)
+def _transpose_padding(k: int, s: int) -> tuple[int, int]:
+    # Padding p and output_padding a with (n - 1) * s - 2p + k + a = n * s, 0 <= a < s: the kernel
+    # centre of input pixel i lands on the half-pixel centre of its output block.
+    p = max(-(-(k - s) // 2), 0)
+    return p, 2 * p - (k - s)
 
 
-UPSAMPLERS: Mapping[str, Method] = MappingProxyType(
-    dict(
-        [
-            _m(
-                "nearest",
-                "up",
-                False,
-                "integer",
-                "Nearest-neighbour resize (each pixel repeated).",
-                "jax.image.resize 'nearest'; torch interpolate 'nearest-exact'.",
-            ),
-            _m(
-                "bilinear",
-                "up",
-                False,
-                "integer",
-                "Linear interpolation per axis, half-pixel centres (bi-/trilinear in 2-D / 3-D).",
-                "jax.image.resize 'linear'; torch interpolate 'bilinear', align_corners=False.",
-            ),
-            _m(
-                "bicubic",
-                "up",
-                False,
-                "integer",
-                "Keys cubic convolution (a = -0.5), half-pixel centres.",
-                "Keys 1981; jax.image.resize 'cubic'; Pillow BICUBIC.",
-            ),
-            _m(
-                "lanczos3",
-                "up",
-                False,
-                "integer",
-                "Lanczos windowed sinc with 3 lobes.",
-                "Duchon 1979; jax.image.resize 'lanczos3'; Pillow LANCZOS.",
-            ),
-            _m(
-                "bed_of_nails",
-                "up",
-                False,
-                "integer",
-                "Zero insertion: each pixel at the top-left of its block, zeros elsewhere.",
-                "Zeiler & Fergus 2014 (unpooling without switches); Dumoulin & Visin 2016.",
-            ),
-            _m(
-                "max_unpool",
-                "up",
-                False,
-                "integer",
-                "Writes values back at the argmax positions recorded by the paired max pooling.",
-                "Badrinarayanan et al., SegNet, TPAMI 2017; torch max_unpool2d.",
-                needs_indices=True,
-            ),
-            _m(
-                "haar",
-                "up",
-                True,
-                "2",
-                "1x1 projection to 2^rank subbands per output channel, then the inverse "
-                "orthonormal Haar "
-                "transform.",
-                "Haar 1910; Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
-            ),
-            _m(
-                "pixel_shuffle",
-                "up",
-                True,
-                "integer",
-                "Sub-pixel convolution: 3x3 conv to out * prod(factor) channels, pixel shuffle; "
-                "ICNR init.",
-                "Shi et al., ESPCN, CVPR 2016; Aitken et al. 2017 (ICNR).",
-            ),
-            _m(
-                "conv_transpose",
-                "up",
-                True,
-                "integer",
-                "Transposed convolution, window 2f - f % 2, padding f // 2 (exact f * size "
-                "output).",
-                "Long et al., FCN, CVPR 2015; torch ConvTranspose2d.",
-            ),
-            _m(
-                "resize_conv",
-                "up",
-                True,
-                "integer",
-                "Nearest upsampling, then a 3x3 convolution.",
-                "Odena, Dumoulin & Olah, Deconvolution and Checkerboard Artifacts, Distill 2016.",
-            ),
-            _m(
-                "carafe",
-                "up",
-                True,
-                "integer",
-                "Content-aware reassembly: predicted, softmax-normalised 5x5 kernels per output "
-                "pixel.",
-                "Wang et al., CARAFE, ICCV 2019.",
-            ),
-            _m(
-                "dysample",
-                "up",
-                True,
-                "integer",
-                "Learned point sampling: predicted offsets around bilinear positions, then "
-                "grid_sample.",
-                "Liu et al., Learning to Upsample by Learning to Sample, ICCV 2023.",
-            ),
-        ]
-    )
+def _conv_transpose(a: BuildArgs) -> Build:
+    window = tuple(a.kernel_size or 2 * f - f % 2 for f in a.factor)
+    pads = [_transpose_padding(k, f) for k, f in zip(window, a.factor, strict=True)]
+    return _b("ConvTranspose", a.in_features, a.out_features, window, a.factor,
+              tuple(p for p, _ in pads), output_padding=tuple(q for _, q in pads))
+
+
+def _resize(method: str, direction: str, description: str, reference: str, **kw: Any) -> Method:
+    module = "Upsample" if direction == "up" else "Downsample"
+    resize_name = {"bilinear": "linear", "bicubic": "cubic"}.get(method, method)
+    return Method(method, direction, False, lambda a: _b(module, a.factor, resize_name),
+                  description, reference, **kw)
+
+
+METHODS: tuple[Method, ...] = (
+    # Upsampling.
+    _resize("nearest", "up", "Nearest-neighbour resize (each pixel repeated).",
+            "jax.image.resize 'nearest'; torch interpolate 'nearest-exact'."),
+    _resize("bilinear", "up",
+            "Linear interpolation per axis, half-pixel centres (bi-/trilinear in 2-D / 3-D).",
+            "jax.image.resize 'linear'; torch interpolate 'bilinear', align_corners=False.",
+            aliases=("linear", "trilinear")),
+    _resize("bicubic", "up", "Keys cubic convolution (a = -0.5), half-pixel centres.",
+            "Keys 1981; jax.image.resize 'cubic'; Pillow BICUBIC.", aliases=("cubic",)),
+    _resize("lanczos3", "up", "Lanczos windowed sinc with 3 lobes.",
+            "Duchon 1979; jax.image.resize 'lanczos3'; Pillow LANCZOS.", aliases=("lanczos",)),
+    Method("bed_of_nails", "up", False, lambda a: _b("BedOfNails", a.factor),
+           "Zero insertion: each pixel at the top-left of its block, zeros elsewhere.",
+           "Zeiler & Fergus 2014 (unpooling without switches); Dumoulin & Visin 2016.",
+           aliases=("zero_insertion",)),
+    Method("max_unpool", "up", False, lambda a: _b("MaxUnpool", a.factor, a.factor, 0),
+           "Writes values back at the argmax positions recorded by the paired max pooling.",
+           "Badrinarayanan et al., SegNet, TPAMI 2017; torch max_unpool2d.",
+           aliases=("unpool",), needs_indices=True),
+    Method("haar", "up", True, lambda a: _b("HaarUpsample", rank=a.rank),
+           "1x1 projection to 2^rank subbands per output channel, then the inverse orthonormal "
+           "Haar transform.",
+           "Haar 1910; Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
+           factors="2", channels="divide"),
+    Method("pixel_shuffle", "up", True,
+           lambda a: _b("SubPixelConv", a.in_features, a.out_features, a.factor,
+                        a.kernel_size or 3),
+           "Sub-pixel convolution: 3x3 conv to out * prod(factor) channels, pixel shuffle; "
+           "ICNR init.",
+           "Shi et al., ESPCN, CVPR 2016; Aitken et al. 2017 (ICNR).",
+           channels="any", aliases=("subpixel", "subpixel_conv", "espcn")),
+    Method("conv_transpose", "up", True, _conv_transpose,
+           "Transposed convolution, window 2f - f % 2, padding f // 2 (exact f * size output).",
+           "Long et al., FCN, CVPR 2015; torch ConvTranspose2d.",
+           channels="any", aliases=("transposed", "deconv", "deconvolution")),
+    Method("resize_conv", "up", True,
+           lambda a: _b("ResizeConv", a.in_features, a.out_features, a.factor,
+                        a.kernel_size or 3),
+           "Nearest upsampling, then a 3x3 convolution.",
+           "Odena, Dumoulin & Olah, Deconvolution and Checkerboard Artifacts, Distill 2016.",
+           channels="any"),
+    Method("carafe", "up", True,
+           lambda a: _b("CARAFE", a.in_features, a.factor,
+                        compressed_features=min(64, a.in_features)),
+           "Content-aware reassembly: predicted, softmax-normalised 5x5 kernels per output pixel.",
+           "Wang et al., CARAFE, ICCV 2019."),
+    Method("dysample", "up", True,
+           lambda a: _b("DySample", a.in_features, a.factor, groups=math.gcd(4, a.in_features)),
+           "Learned point sampling: predicted offsets around bilinear positions, then grid_sample.",
+           "Liu et al., Learning to Upsample by Learning to Sample, ICCV 2023."),
+    # Downsampling.
+    Method("max_pool", "down", False, lambda a: _b("MaxPool", a.factor),
+           "Max over non-overlapping factor-sized windows.",
+           "torch max_pool2d(kernel=f, stride=f); flax.linen.max_pool.", aliases=("max",)),
+    Method("avg_pool", "down", False, lambda a: _b("AvgPool", a.factor),
+           "Mean over non-overlapping factor-sized windows.",
+           "torch avg_pool2d(kernel=f, stride=f); flax.linen.avg_pool.",
+           aliases=("avg", "average", "mean_pool")),
+    Method("lp_pool", "down", False, lambda a: _b("LPPool", 2.0, a.factor),
+           "Power-average pooling (sum x^2)^(1/2) over factor-sized windows.",
+           "Sermanet et al. 2012; torch lp_pool2d(norm_type=2).", aliases=("l2_pool",)),
+    Method("soft_pool", "down", False, lambda a: _b("SoftPool", a.factor),
+           "Softmax-weighted mean of each factor-sized window (between mean and max).",
+           "Stergiou, Poppe & Kalliatakis, Refining activation downsampling with SoftPool, "
+           "ICCV 2021."),
+    Method("blur_pool", "down", False, lambda a: _b("BlurPool", a.factor),
+           "Binomial [1, 2, 1] blur (reflect padding), then subsample: antialiased pooling.",
+           "Zhang, Making Convolutional Networks Shift-Invariant Again, ICML 2019."),
+    Method("max_blur_pool", "down", False,
+           lambda a: _b("MaxBlurPool", a.factor, window_shape=a.factor),
+           "Dense (stride 1) max over factor-sized windows, then blur pooling.",
+           "Zhang, ICML 2019 (MaxBlurPool)."),
+    Method("strided_conv", "down", True,
+           lambda a: _b("StridedConv", a.in_features, a.out_features,
+                        tuple(a.kernel_size or 2 * f - 1 for f in a.factor), a.factor, "SAME"),
+           "Learned convolution, window 2f - 1, stride f, 'SAME' padding.",
+           "Springenberg et al., Striving for Simplicity: The All Convolutional Net, 2015.",
+           channels="any", aliases=("conv",)),
+    Method("pixel_unshuffle", "down", False, lambda a: _b("PixelUnshuffle", a.factor),
+           "Space to depth (channels * prod(factor)), then a 1x1 projection.",
+           "Shi et al. 2016; tf.nn.space_to_depth; torch pixel_unshuffle.",
+           channels="multiply", aliases=("space_to_depth",)),
+    Method("haar", "down", False, lambda a: _b("HaarDownsample", rank=a.rank),
+           "Orthonormal Haar transform (2^rank subbands), then a 1x1 projection; even sizes only.",
+           "Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
+           factors="2", channels="multiply"),
+    _resize("nearest", "down", "Nearest resize: keeps one pixel per block (no filter).",
+            "jax.image.resize 'nearest'."),
+    _resize("bilinear", "down", "Antialiased linear resize (tent widened by f).",
+            "jax.image.resize 'linear', antialias=True; Pillow BILINEAR.",
+            aliases=("linear", "trilinear")),
+    _resize("bicubic", "down", "Antialiased Keys cubic resize (kernel widened by f).",
+            "jax.image.resize 'cubic', antialias=True; Pillow BICUBIC.", aliases=("cubic",)),
+    _resize("area", "down",
+            "Box-filter resize (pixel-area average; equals avg_pool for integer factors).",
+            "jax.image.resize 'area'; OpenCV INTER_AREA; torch interpolate 'area'."),
+    _resize("lanczos3", "down", "Antialiased Lanczos-3 resize.",
+            "jax.image.resize 'lanczos3', antialias=True; Pillow LANCZOS.", aliases=("lanczos",)),
 )
+"""Every method, one record per name and direction."""
+
+
+def _table(direction: str) -> Mapping[str, Method]:
+    return MappingProxyType({m.name: m for m in METHODS if m.direction == direction})
+
+
+UPSAMPLERS: Mapping[str, Method] = _table("up")
 """Upsampling methods by name."""
 
-DOWNSAMPLERS: Mapping[str, Method] = MappingProxyType(
-    dict(
-        [
-            _m(
-                "max_pool",
-                "down",
-                False,
-                "integer",
-                "Max over non-overlapping factor-sized windows.",
-                "torch max_pool2d(kernel=f, stride=f); flax.linen.max_pool.",
-            ),
-            _m(
-                "avg_pool",
-                "down",
-                False,
-                "integer",
-                "Mean over non-overlapping factor-sized windows.",
-                "torch avg_pool2d(kernel=f, stride=f); flax.linen.avg_pool.",
-            ),
-            _m(
-                "lp_pool",
-                "down",
-                False,
-                "integer",
-                "Power-average pooling (sum x^2)^(1/2) over factor-sized windows.",
-                "Sermanet et al. 2012; torch lp_pool2d(norm_type=2).",
-            ),
-            _m(
-                "soft_pool",
-                "down",
-                False,
-                "integer",
-                "Softmax-weighted mean of each factor-sized window (between mean and max).",
-                "Stergiou, Poppe & Kalliatakis, Refining activation downsampling with SoftPool, "
-                "ICCV 2021.",
-            ),
-            _m(
-                "blur_pool",
-                "down",
-                False,
-                "integer",
-                "Binomial [1, 2, 1] blur (reflect padding), then subsample: antialiased pooling.",
-                "Zhang, Making Convolutional Networks Shift-Invariant Again, ICML 2019.",
-            ),
-            _m(
-                "max_blur_pool",
-                "down",
-                False,
-                "integer",
-                "Dense (stride 1) max over factor-sized windows, then blur pooling.",
-                "Zhang, ICML 2019 (MaxBlurPool).",
-            ),
-            _m(
-                "strided_conv",
-                "down",
-                True,
-                "integer",
-                "Learned convolution, window 2f - 1, stride f, 'SAME' padding.",
-                "Springenberg et al., Striving for Simplicity: The All Convolutional Net, 2015.",
-            ),
-            _m(
-                "pixel_unshuffle",
-                "down",
-                False,
-                "integer",
-                "Space to depth (channels * prod(factor)), then a 1x1 projection.",
-                "Shi et al. 2016; tf.nn.space_to_depth; torch pixel_unshuffle.",
-            ),
-            _m(
-                "haar",
-                "down",
-                False,
-                "2",
-                "Orthonormal Haar transform (2^rank subbands), then a 1x1 projection; even sizes "
-                "only.",
-                "Xu et al., Haar wavelet downsampling, Pattern Recognition 2023.",
-            ),
-            _m(
-                "nearest",
-                "down",
-                False,
-                "integer",
-                "Nearest resize: keeps one pixel per block (no filter).",
-                "jax.image.resize 'nearest'.",
-            ),
-            _m(
-                "bilinear",
-                "down",
-                False,
-                "integer",
-                "Antialiased linear resize (tent widened by f).",
-                "jax.image.resize 'linear', antialias=True; Pillow BILINEAR.",
-            ),
-            _m(
-                "bicubic",
-                "down",
-                False,
-                "integer",
-                "Antialiased Keys cubic resize (kernel widened by f).",
-                "jax.image.resize 'cubic', antialias=True; Pillow BICUBIC.",
-            ),
-            _m(
-                "area",
-                "down",
-                False,
-                "integer",
-                "Box-filter resize (pixel-area average; equals avg_pool for integer factors).",
-                "jax.image.resize 'area'; OpenCV INTER_AREA; torch interpolate 'area'.",
-            ),
-            _m(
-                "lanczos3",
-                "down",
-                False,
-                "integer",
-                "Antialiased Lanczos-3 resize.",
-                "jax.image.resize 'lanczos3', antialias=True; Pillow LANCZOS.",
-            ),
-        ]
-    )
-)
+DOWNSAMPLERS: Mapping[str, Method] = _table("down")
 """Downsampling methods by name."""
-
-_RESIZE_METHOD = {
-    "nearest": "nearest",
-    "bilinear": "linear",
-    "bicubic": "cubic",
-    "lanczos3": "lanczos3",
-    "area": "area",
-}
 
 
 def _names(table: Mapping[str, Method], learned: bool | None, paired: bool) -> list[str]:
@@ -374,10 +319,11 @@ def downsampler_names(learned: bool | None = None) -> list[str]:
 
 
 def get_method(name: str, direction: str) -> Method:
-    """The :class:`Method` record of ``name`` in the ``"up"`` or ``"down"`` table.
+    """The :class:`Method` record of ``name`` (or one of its aliases) in the ``"up"`` or
+    ``"down"`` table.
 
     Args:
-      name: a method name (case-insensitive).
+      name: a method name or alias (case-insensitive).
       direction: ``"up"`` or ``"down"``.
 
     Returns:
@@ -389,11 +335,14 @@ def get_method(name: str, direction: str) -> Method:
     Example:
       >>> get_method("haar", "down").factors
       '2'
+      >>> get_method("transposed", "up").name
+      'conv_transpose'
     """
     direction = validation.check_choice("get_method", "direction", direction, ("up", "down"))
     table = UPSAMPLERS if direction == "up" else DOWNSAMPLERS
+    names = {n: m for m in table.values() for n in (m.name, *m.aliases)}
     fn = "make_upsampler" if direction == "up" else "make_downsampler"
-    return table[validation.check_choice(fn, f"{direction}sampling method", name, tuple(table))]
+    return names[validation.check_choice(fn, f"{direction}sampling method", name, tuple(names))]
 
 
 class Resampler(nnx.Module):
@@ -406,7 +355,6 @@ class Resampler(nnx.Module):
 
     Example:
       >>> from flax import nnx
-      >>> import jax.numpy as jnp
       >>> r = make_downsampler("max_pool", 3, 3, 2, rngs=nnx.Rngs(0))
       >>> r.pre is None and r.post is None
       True
@@ -429,12 +377,7 @@ class Resampler(nnx.Module):
         return y
 
 
-def _projection(in_features: int, out_features: int, rank: int, rngs: nnx.Rngs) -> rnnx.StridedConv:
-    return rnnx.StridedConv(in_features, out_features, (1,) * rank, 1, 0, rngs=rngs)
-
-
-def _canonical(
-    fn: str,
+def _make(
     direction: str,
     name: str,
     in_features: int,
@@ -442,7 +385,9 @@ def _canonical(
     factor: Any,
     rank: int,
     kernel_size: int | None,
-) -> tuple[Method, tuple[int, ...], int | None]:
+    rngs: nnx.Rngs,
+) -> Resampler:
+    fn = "make_upsampler" if direction == "up" else "make_downsampler"
     method = get_method(name, direction)
     rank = validation.check_rank(fn, rank)
     for arg, value in (("in_features", in_features), ("out_features", out_features)):
@@ -454,19 +399,33 @@ def _canonical(
             f"{fn}: method {method.name!r} can only {direction}sample by 2 per axis; got factor "
             f"{factor!r}."
         )
-    if kernel_size is not None:
-        if not isinstance(kernel_size, int) or isinstance(kernel_size, bool) or kernel_size < 1:
-            raise ValueError(
-                f"{fn}: `kernel_size` must be a positive int or None; got {kernel_size!r}."
-            )
-    return method, factors, kernel_size
+    if kernel_size is not None and (
+        not isinstance(kernel_size, int) or isinstance(kernel_size, bool) or kernel_size < 1
+    ):
+        raise ValueError(
+            f"{fn}: `kernel_size` must be a positive int or None; got {kernel_size!r}."
+        )
 
+    def projection(c_in: int, c_out: int) -> rnnx.StridedConv | None:
+        if c_in == c_out:
+            return None
+        return rnnx.StridedConv(c_in, c_out, (1,) * rank, 1, 0, rngs=rngs)
 
-def _transpose_padding(k: int, s: int) -> tuple[int, int]:
-    # Padding p and output_padding a with (n - 1) * s - 2p + k + a = n * s, 0 <= a < s: the kernel
-    # centre of input pixel i lands on the half-pixel centre of its output block.
-    p = max(-(-(k - s) // 2), 0)
-    return p, 2 * p - (k - s)
+    block = math.prod(factors)
+    if method.channels == "any":
+        c_in, c_out = in_features, out_features
+    elif direction == "up":
+        c_in = c_out = out_features
+        if method.channels == "divide":
+            c_in = out_features * block
+    else:
+        c_in = c_out = in_features
+        if method.channels == "multiply":
+            c_out = in_features * block
+    op = method.build(BuildArgs(c_in, c_out, factors, rank, kernel_size)).nnx(rngs)
+    if direction == "up":
+        return Resampler(method, op, projection(in_features, c_in), None)
+    return Resampler(method, op, None, projection(c_out, out_features))
 
 
 def make_upsampler(
@@ -492,7 +451,7 @@ def make_upsampler(
     ``up(x, indices, output_size)``.
 
     Args:
-      name: an upsampling method (:func:`upsampler_names`).
+      name: an upsampling method (:func:`upsampler_names`) or one of its aliases.
       in_features: input channels.
       out_features: output channels (a 1x1 projection is added where the method cannot change
         them; see the module docstring).
@@ -518,47 +477,7 @@ def make_upsampler(
     References:
       See each :class:`Method`'s ``reference``.
     """
-    fn = "make_upsampler"
-    method, factors, ks = _canonical(
-        fn, "up", name, in_features, out_features, factor, rank, kernel_size
-    )
-    n = method.name
-    pre = None
-    if n in ("pixel_shuffle", "conv_transpose", "resize_conv", "haar"):
-        if n == "pixel_shuffle":
-            op = rnnx.SubPixelConv(in_features, out_features, factors, ks or 3, rngs=rngs)
-        elif n == "resize_conv":
-            op = rnnx.ResizeConv(in_features, out_features, factors, ks or 3, rngs=rngs)
-        elif n == "haar":
-            pre = _projection(in_features, out_features * 2**rank, rank, rngs)
-            op = rnnx.HaarUpsample(rank=rank)
-        else:
-            window = tuple(ks or 2 * f - f % 2 for f in factors)
-            pads = [_transpose_padding(k, f) for k, f in zip(window, factors, strict=False)]
-            op = rnnx.ConvTranspose(
-                in_features,
-                out_features,
-                window,
-                factors,
-                tuple(p for p, _ in pads),
-                output_padding=tuple(a for _, a in pads),
-                rngs=rngs,
-            )
-        return Resampler(method, op, pre, None)
-    if in_features != out_features:
-        pre = _projection(in_features, out_features, rank, rngs)
-    c = out_features
-    if n in _RESIZE_METHOD:
-        op = rnnx.Upsample(factors, _RESIZE_METHOD[n])
-    elif n == "bed_of_nails":
-        op = rnnx.BedOfNails(factors)
-    elif n == "max_unpool":
-        op = rnnx.MaxUnpool(factors, factors, 0)
-    elif n == "carafe":
-        op = rnnx.CARAFE(c, factors, compressed_features=min(64, c), rngs=rngs)
-    else:
-        op = rnnx.DySample(c, factors, groups=math.gcd(4, c), rngs=rngs)
-    return Resampler(method, op, pre, None)
+    return _make("up", name, in_features, out_features, factor, rank, kernel_size, rngs)
 
 
 def make_downsampler(
@@ -582,21 +501,15 @@ def make_downsampler(
     ``kernel_size``); resize methods are antialiased.
 
     Args:
-      name: a downsampling method (:func:`downsampler_names`).
-      in_features: input channels.
-      out_features: output channels (a 1x1 projection is added where the method cannot change
-        them; see the module docstring).
-      factor: an int (every axis) or ``rank`` ints.
-      rank: spatial rank, 1, 2 or 3.
+      name: a downsampling method (:func:`downsampler_names`) or one of its aliases.
+      in_features, out_features, factor, rank, rngs: as for :func:`make_upsampler`.
       kernel_size: optional window of ``strided_conv``; ignored by the other methods.
-      rngs: random streams for the parameters.
 
     Returns:
       A :class:`Resampler`.
 
     Raises:
-      ValueError: unknown name (with the valid ones and a suggestion), a factor the method cannot
-        do (``haar``: 2 only), non-positive channels or factor.
+      ValueError: as :func:`make_upsampler` raises it.
 
     Example:
       >>> from flax import nnx
@@ -608,31 +521,4 @@ def make_downsampler(
     References:
       See each :class:`Method`'s ``reference``.
     """
-    fn = "make_downsampler"
-    method, factors, ks = _canonical(
-        fn, "down", name, in_features, out_features, factor, rank, kernel_size
-    )
-    n = method.name
-    channels = in_features
-    if n == "strided_conv":
-        window = tuple(ks or 2 * f - 1 for f in factors)
-        op = rnnx.StridedConv(in_features, out_features, window, factors, "SAME", rngs=rngs)
-        return Resampler(method, op, None, None)
-    builders: dict[str, Callable[[], nnx.Module]] = {
-        "max_pool": lambda: rnnx.MaxPool(factors),
-        "avg_pool": lambda: rnnx.AvgPool(factors),
-        "lp_pool": lambda: rnnx.LPPool(2.0, factors),
-        "blur_pool": lambda: rnnx.BlurPool(factors),
-        "max_blur_pool": lambda: rnnx.MaxBlurPool(factors, window_shape=factors),
-        "soft_pool": lambda: rnnx.SoftPool(factors),
-        "pixel_unshuffle": lambda: rnnx.PixelUnshuffle(factors),
-        "haar": lambda: rnnx.HaarDownsample(rank=rank),
-    }
-    if n in builders:
-        op = builders[n]()
-    else:
-        op = rnnx.Downsample(factors, _RESIZE_METHOD[n])
-    if n in ("pixel_unshuffle", "haar"):
-        channels = in_features * math.prod(factors)
-    post = _projection(channels, out_features, rank, rngs) if channels != out_features else None
-    return Resampler(method, op, None, post)
+    return _make("down", name, in_features, out_features, factor, rank, kernel_size, rngs)

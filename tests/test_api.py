@@ -66,7 +66,8 @@ def _package_modules():
 
     import resample_jax._src as src
 
-    names = [f"resample_jax._src.{m.name}" for m in pkgutil.iter_modules(src.__path__)]
+    # walk_packages reaches modules inside subpackages (e.g. _src/resize/api.py) too.
+    names = [m.name for m in pkgutil.walk_packages(src.__path__, "resample_jax._src.")]
     top = [f"resample_jax.{m.name}" for m in pkgutil.iter_modules(resample_jax.__path__)]
     return sorted(n for n in names + top if not n.endswith("._src"))
 
@@ -82,3 +83,26 @@ def test_docstring_examples_run(module_name):
         module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
     )
     assert result.failed == 0, f"{result.failed} doctest example(s) failed in {module_name}"
+
+
+def _run(code: str, *flags: str) -> str:
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, *flags, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_flax_layer_is_lazy_and_reachable_as_attributes():
+    code = (
+        "import sys, resample_jax as rj; print('flax' in sys.modules); "
+        "print(all(m.__name__ == 'resample_jax.' + n for n, m in "
+        "[(n, getattr(rj, n)) for n in ('nnx', 'linen', 'methods', 'models', 'initializers')]))"
+    )
+    assert _run(code).split() == ["False", "True"]
+
+
+def test_import_works_without_docstrings():
+    # python -OO strips docstrings: nothing may template or read them at import time.
+    assert _run("import resample_jax as rj; print(rj.max_pool.__doc__)", "-OO").strip() == "None"

@@ -1,138 +1,146 @@
-"""The Linen modules equal the pure functions, give the same outputs as their NNX twins from the
-same parameters (copied across), run under jax.jit and jax.vmap, pass gradients to every parameter
-and fail at construction on bad configuration."""
+"""The Linen modules are the NNX modules in Linen form. Walking the module list and the method
+table: each Linen class has its NNX twin's arguments, the same parameter tree, the same outputs from
+the same parameters (bit for bit), and the same construction errors; the Linen modules run under
+jax.jit and jax.vmap and pass gradients to every parameter."""
 
 from __future__ import annotations
 
-from fractions import Fraction
+import dataclasses
+import inspect
 
-import _util
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _modules import IDX, LEARNED, PARAM_FREE, RNG, V, X, case_id
 from flax import nnx
 
 import resample_jax as rj
 from resample_jax import linen as rlinen
+from resample_jax import methods
 from resample_jax import nnx as rnnx
 
-RNG = np.random.default_rng(0)
-X = jnp.asarray(RNG.standard_normal((2, 6, 6, 4)), jnp.float32)
+NOT_FIELDS = {"rngs", "parent", "name"}
 
 
-def _param_free_cases():
-    v, i = rj.max_pool_with_indices(X, 2)
-    return [
-        (rlinen.Resize((4, 9), "cubic"), (X,), lambda: rj.resize(X, (4, 9), "cubic")),
-        (rlinen.Upsample(3, "linear"), (X,), lambda: rj.resize(X, (18, 18), "linear")),
-        (rlinen.Downsample(2, "area"), (X,), lambda: rj.avg_pool(X, 2)),
-        (rlinen.MaxPool(2, return_indices=True), (X,), lambda: (v, i)),
-        (
-            rlinen.AvgPool(3, 2, 1, count_include_pad=False),
-            (X,),
-            lambda: rj.avg_pool(X, 3, 2, 1, count_include_pad=False),
-        ),
-        (rlinen.LPPool(2.0, 2), (jnp.abs(X),), lambda: rj.lp_pool(jnp.abs(X), 2.0, 2)),
-        (rlinen.SoftPool(2), (X,), lambda: rj.soft_pool(X, 2)),
-        (rlinen.AdaptiveAvgPool((4, 3)), (X,), lambda: rj.adaptive_avg_pool(X, (4, 3))),
-        (rlinen.AdaptiveMaxPool(4), (X,), lambda: rj.adaptive_max_pool(X, 4)),
-        (rlinen.BlurPool(2), (X,), lambda: rj.blur_pool(X, 2)),
-        (rlinen.MaxBlurPool(2), (X,), lambda: rj.max_blur_pool(X, 2)),
-        (rlinen.PixelShuffle(2), (X,), lambda: rj.pixel_shuffle(X, 2)),
-        (rlinen.PixelUnshuffle(2), (X,), lambda: rj.pixel_unshuffle(X, 2)),
-        (rlinen.BedOfNails(2), (X,), lambda: rj.bed_of_nails(X, 2)),
-        (rlinen.HaarDownsample(), (X,), lambda: rj.haar_downsample(X)),
-        (rlinen.HaarUpsample(), (X,), lambda: rj.haar_upsample(X)),
-        (rlinen.Fuse("add"), (X, X[:, :5, :5]), lambda: rj.fuse(X, X[:, :5, :5], mode="add")),
-        (rlinen.MaxUnpool(2), (v, i, (6, 6)), lambda: rj.max_unpool(v, i, (6, 6))),
-    ]
+def _noisy(module: nnx.Module, seed: int = 1) -> nnx.Module:
+    """Noise in every parameter (DySample's scope starts at 0) so a comparison sees them all."""
+    rng = np.random.default_rng(seed)
+    state = nnx.state(module, nnx.Param)
+    nnx.update(module, jax.tree.map(lambda p: jnp.asarray(0.3 * rng.standard_normal(p.shape),
+                                                          p.dtype), state))
+    return module
 
 
-CASES = _param_free_cases()
-
-
-@pytest.mark.parametrize("index", range(len(CASES)), ids=[type(c[0]).__name__ for c in CASES])
-def test_param_free_module_equals_pure_function(index):
-    module, args, pure = CASES[index]
-    jax.tree.map(lambda a, b: _util.assert_close(a, b), module.apply({}, *args), pure())
-
-
-def test_param_free_modules_run_under_jit_and_vmap():
-    modules = [(m, a[0]) for m, a, _ in CASES if len(a) == 1]
-    eager = [m.apply({}, x) for m, x in modules]
-    run = lambda xs: [m.apply({}, x) for (m, _), x in zip(modules, xs, strict=False)]  # noqa: E731
-    jax.tree.map(
-        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6),
-        jax.jit(run)([x for _, x in modules]),
-        eager,
-    )
-    mapped = jax.jit(jax.vmap(run))([x for _, x in modules])
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), mapped, eager)
-
-
-# --------------------------------------------------------------------------------------------------
-# Learned modules: NNX and Linen twins share parameters and outputs.
-
-LEARNED = {
-    "StridedConv": ((4, 6, 3, 2, 1), dict(groups=2)),
-    "ConvTranspose": ((4, 6, 3, 2, 1), dict(output_padding=1, groups=2)),
-    "FractionalStridedConv": ((4, 3, 3, Fraction(2, 3)), {}),
-    "SubPixelConv": ((4, 3, 2), {}),
-    "ResizeConv": ((4, 3, 2), dict(method="linear")),
-    "CARAFE": ((4, 2), dict(compressed_features=3, up_kernel_size=3)),
-    "DySample": ((4, 2), dict(groups=2, dyscope=True)),
-}
-
-
-@pytest.fixture(scope="module")
-def twins():
-    out = {}
-    rng = np.random.default_rng(1)
-    for name, (args, kw) in LEARNED.items():
-        m = getattr(rnnx, name)(*args, **kw, rngs=nnx.Rngs(0))
-        # Noise in every parameter (DySample's scope starts at 0) so the comparison sees them all.
-        state = nnx.state(m, nnx.Param)
-        nnx.update(
-            m,
-            jax.tree.map(lambda p: jnp.asarray(0.3 * rng.standard_normal(p.shape), p.dtype), state),
-        )
-        out[name] = (m, getattr(rlinen, name)(*args, **kw))
+def _table_cases() -> list[tuple[str, methods.Build, tuple]]:
+    """Every record of the method table, built for a 2-D factor 2 at 4 channels."""
+    out = []
+    for m in methods.METHODS:
+        c_in = 4 * 4 if m.channels == "divide" and m.direction == "up" else 4
+        c_out = 6 if m.channels == "any" else c_in
+        build = m.build(methods.BuildArgs(c_in, c_out, (2, 2), 2, None))
+        x = X if c_in == 4 else jnp.tile(X, (1, 1, 1, 4))
+        inputs = (V, IDX, (6, 6)) if m.needs_indices else (x,)
+        out.append((f"{m.direction}-{m.name}", build, inputs))
     return out
 
 
-def test_linen_params_have_nnx_structure(twins):
-    for name, (m, lm) in twins.items():
-        params = lm.init(jax.random.key(0), X)["params"]
-        nnx_params = nnx.to_pure_dict(nnx.state(m, nnx.Param))
-        assert jax.tree.structure(params) == jax.tree.structure(nnx_params), name
-        jax.tree.map(lambda a, b: np.testing.assert_equal(a.shape, b.shape), params, nnx_params)
+CASES = [
+    (case_id(c), methods.Build(c.module, c.args, c.kwargs), c.inputs) for c in PARAM_FREE + LEARNED
+] + _table_cases()
 
 
-def test_linen_equals_nnx_with_copied_parameters(twins):
-    for name, (m, lm) in twins.items():
-        params = nnx.to_pure_dict(nnx.state(m, nnx.Param))
-        _util.assert_close(lm.apply({"params": params}, X), m(X), err_msg=name)
+def test_every_nnx_module_has_a_linen_twin_with_its_arguments():
+    assert rlinen.__all__ == rnnx.__all__
+    covered = {build.module for _, build, _ in CASES}
+    assert covered == set(rnnx.__all__), set(rnnx.__all__) - covered
+    for name in rnnx.__all__:
+        nnx_args = [
+            (p.name, p.default, p.kind is p.KEYWORD_ONLY)
+            for p in inspect.signature(getattr(rnnx, name).__init__).parameters.values()
+            if p.name not in NOT_FIELDS | {"self"}
+        ]
+        fields = {f.name: f for f in dataclasses.fields(getattr(rlinen, name))}
+        linen_args = [
+            (n, fields[n].default if fields[n].default is not dataclasses.MISSING else
+             inspect.Parameter.empty, fields[n].kw_only)
+            for n in fields if n not in NOT_FIELDS
+        ]
+        assert sorted(linen_args, key=str) == sorted(nnx_args, key=str), name
 
 
-def test_linen_learned_modules_jit_vmap_and_gradients(twins):
-    all_params = {n: nnx.to_pure_dict(nnx.state(m, nnx.Param)) for n, (m, _) in twins.items()}
-    cot = {
-        n: jnp.asarray(RNG.standard_normal(m(X).shape), jnp.float32) for n, (m, _) in twins.items()
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[c[0] for c in CASES])
+def test_linen_has_the_nnx_parameter_tree_and_outputs(index):
+    _, build, inputs = CASES[index]
+    module = _noisy(build.nnx(nnx.Rngs(0)))
+    linen = build.linen()
+    variables = linen.init(jax.random.key(0), *inputs)
+    params = nnx.to_pure_dict(nnx.state(module, nnx.Param))
+    assert jax.tree.structure(variables.get("params", {})) == jax.tree.structure(params)
+    shapes = lambda tree: jax.tree.map(jnp.shape, tree)  # noqa: E731
+    assert shapes(variables.get("params", {})) == shapes(params)
+    jax.tree.map(np.testing.assert_array_equal, linen.apply({"params": params}, *inputs),
+                 module(*inputs))
+
+
+# Bad values of every option name a module can have: each must fail at construction, in both APIs.
+BAD = {
+    "size": 0, "method": "bogus", "scale": -1.0, "antialias": "yes", "align_corners": "yes",
+    "convention": "bogus", "coordinates": "bogus", "nearest_mode": "bogus", "border": "bogus",
+    "cubic_a": "x", "recompute_scale": "yes", "factor": 0, "window_shape": 0, "strides": 0,
+    "padding": "bogus", "dilation": 0, "ceil_mode": "yes", "return_indices": "yes",
+    "count_include_pad": "yes", "divisor_override": 0, "p": -1.0, "output_size": 0,
+    "filter_size": 0, "offset": -1, "rank": 4, "mode": "bogus", "match": "bogus",
+    "in_features": 0, "out_features": 0, "kernel_size": 0, "stride": 0, "groups": 0,
+    "output_padding": -1, "compressed_features": 0, "encoder_size": 2, "up_kernel_size": 2,
+    "dyscope": "yes",
+}
+UNCHECKED = {"use_bias", "kernel_init", "bias_init", "param_dtype"}
+
+
+def test_every_option_has_a_bad_value():
+    options = {
+        n for name in rnnx.__all__
+        for n in inspect.signature(getattr(rnnx, name).__init__).parameters
     }
+    assert options - NOT_FIELDS - UNCHECKED - {"self"} <= set(BAD)
 
-    def outputs(params, x):
-        return {n: lm.apply({"params": params[n]}, x) for n, (_, lm) in twins.items()}
 
-    jitted = jax.jit(outputs)(all_params, X)
-    mapped = jax.jit(jax.vmap(outputs, in_axes=(None, 0)))(all_params, X[:, None])
-    for n, (m, _) in twins.items():
-        expected = m(X)
-        np.testing.assert_allclose(jitted[n], expected, rtol=1e-5, atol=1e-5, err_msg=n)
-        np.testing.assert_allclose(mapped[n][:, 0], expected, rtol=1e-5, atol=1e-5, err_msg=n)
+@pytest.mark.parametrize("module", rnnx.__all__)
+def test_bad_options_fail_at_construction_alike(module):
+    case = next(c for c in PARAM_FREE + LEARNED if c.module == module)
+    params = list(inspect.signature(getattr(rnnx, module).__init__).parameters.values())[1:]
+    for p in params:
+        if p.name not in BAD:
+            continue
+        bound = inspect.signature(getattr(rlinen, module)).bind_partial(*case.args, **case.kwargs)
+        bound.arguments[p.name] = BAD[p.name]
+        build = methods.Build(module, bound.args, bound.kwargs)
+        with pytest.raises((ValueError, TypeError)) as nnx_error:
+            build.nnx(nnx.Rngs(0))
+        with pytest.raises(type(nnx_error.value)) as linen_error:
+            build.linen()
+        assert str(linen_error.value) == str(nnx_error.value), (module, p.name)
 
+
+def test_linen_learned_modules_jit_vmap_and_gradients():
+    twins = {c.module: methods.Build(c.module, c.args, c.kwargs) for c in LEARNED}
+    nnx_modules = {n: _noisy(b.nnx(nnx.Rngs(0))) for n, b in twins.items()}
+    params = {n: nnx.to_pure_dict(nnx.state(m, nnx.Param)) for n, m in nnx_modules.items()}
+    linen = {n: b.linen() for n, b in twins.items()}
+
+    def outputs(p, x):
+        return {n: lm.apply({"params": p[n]}, x) for n, lm in linen.items()}
+
+    expected = {n: m(X) for n, m in nnx_modules.items()}
+    jitted = jax.jit(outputs)(params, X)
+    mapped = jax.jit(jax.vmap(outputs, in_axes=(None, 0)))(params, X[:, None])
+    for n in linen:
+        np.testing.assert_allclose(jitted[n], expected[n], rtol=1e-5, atol=1e-5, err_msg=n)
+        np.testing.assert_allclose(mapped[n][:, 0], expected[n], rtol=1e-5, atol=1e-5, err_msg=n)
+    cot = {n: jnp.asarray(RNG.standard_normal(y.shape), jnp.float32) for n, y in expected.items()}
     grads = jax.jit(jax.grad(lambda p: sum(jnp.sum(y * cot[n]) for n, y in outputs(p, X).items())))(
-        all_params
+        params
     )
     for path, g in jax.tree_util.tree_leaves_with_path(grads):
         assert np.any(np.asarray(g) != 0), jax.tree_util.keystr(path)
@@ -144,14 +152,12 @@ def test_linen_subpixel_conv_is_icnr_at_init():
     np.testing.assert_array_equal(y, np.broadcast_to(y[:, :, :1, :, :1], y.shape))
 
 
-def test_linen_rejects_bad_configuration_at_construction():
-    with pytest.raises(ValueError, match="groups"):
-        rlinen.DySample(6, 2, groups=4)
-    with pytest.raises(ValueError, match="groups"):
-        rlinen.ConvTranspose(6, 4, groups=4)
-    with pytest.raises(ValueError, match="Did you mean 'bilinear'"):
-        rlinen.Upsample(2, "bilinaer")
-    with pytest.raises(ValueError, match="factor"):
-        rlinen.PixelShuffle(0)
-    with pytest.raises(ValueError, match="up_kernel_size"):
-        rlinen.CARAFE(4, up_kernel_size=2)
+def test_linen_passes_option_values_through_and_accepts_lists():
+    # A user Kernel (a NamedTuple) reaches resize as given; lists are read as tuples.
+    tent = rj.Kernel(lambda d: jnp.maximum(0.0, 1.0 - jnp.abs(d)), 1.0)
+    np.testing.assert_array_equal(
+        rlinen.Resize((9, 4), tent).apply({}, X), rnnx.Resize((9, 4), tent)(X)
+    )
+    np.testing.assert_array_equal(
+        rlinen.AvgPool([3, 3], [2, 2], [1, 1]).apply({}, X), rj.avg_pool(X, 3, 2, 1)
+    )

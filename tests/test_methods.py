@@ -17,6 +17,7 @@ from flax import nnx
 
 import resample_jax as rj
 from resample_jax import methods
+from resample_jax import nnx as rnnx
 from resample_jax.models import count_weights
 
 X = jnp.asarray(np.random.default_rng(0).standard_normal((2, 6, 6, 3)), jnp.float32)
@@ -32,6 +33,9 @@ def test_table_entries_are_frozen_and_complete():
         for name, m in table.items():
             assert m.name == name and m.direction == direction
             assert m.factors in ("integer", "2") and m.description and m.reference
+            assert m.channels in ("any", "keep", "multiply" if direction == "down" else "divide")
+            build = m.build(methods.BuildArgs(4, 4, (2, 2), 2, None))
+            assert build.module in rnnx.__all__, name
             with pytest.raises(dataclasses.FrozenInstanceError):
                 m.name = "other"
     spec_up = {
@@ -62,6 +66,22 @@ def test_table_entries_are_frozen_and_complete():
         "area",
     }
     assert spec_up <= set(methods.UPSAMPLERS) and spec_down <= set(methods.DOWNSAMPLERS)
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+def test_aliases_resolve_to_their_record_and_never_shadow_a_name(direction):
+    table = methods.UPSAMPLERS if direction == "up" else methods.DOWNSAMPLERS
+    aliases = [a for m in table.values() for a in m.aliases]
+    assert len(aliases) == len(set(aliases)) and not set(aliases) & set(table)
+    for m in table.values():
+        for alias in m.aliases:
+            assert methods.get_method(alias.upper(), direction) is m
+
+
+def test_tables_are_the_records_of_methods():
+    assert list(methods.UPSAMPLERS.values()) + list(methods.DOWNSAMPLERS.values()) == sorted(
+        methods.METHODS, key=lambda m: m.direction != "up"
+    )
 
 
 def test_names_filter_by_learned_and_paired():

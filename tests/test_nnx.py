@@ -14,105 +14,43 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from _modules import LEARNED, PARAM_FREE, RNG, X, case_id
 from flax import nnx
 
 import resample_jax as rj
 from resample_jax import initializers
 from resample_jax import nnx as rnnx
 
-RNG = np.random.default_rng(0)
-X = jnp.asarray(RNG.standard_normal((2, 6, 6, 4)), jnp.float32)
-X_POS = jnp.abs(X) + 0.1  # lp_pool with p = 2 on positive inputs is smooth
+PARAM_FREE_MODULES = [getattr(rnnx, c.module)(*c.args, **c.kwargs) for c in PARAM_FREE]
 
 
-def _param_free_cases():
-    """(module, pure function of x, input): one per parameter-free module."""
-    v, i = rj.max_pool_with_indices(X, 2)
-    return [
-        (rnnx.Resize((4, 9), "cubic"), lambda x: rj.resize(x, (4, 9), "cubic"), X),
-        (rnnx.Upsample(2, "linear"), lambda x: rj.resize(x, (12, 12), "linear"), X),
-        (rnnx.Downsample(3, "linear"), lambda x: rj.resize(x, (2, 2), "linear", antialias=True), X),
-        (rnnx.MaxPool(3, 2, 1), lambda x: rj.max_pool(x, 3, 2, 1), X),
-        (rnnx.MaxPool(2, return_indices=True), lambda x: rj.max_pool_with_indices(x, 2), X),
-        (
-            rnnx.AvgPool(3, 2, 1, count_include_pad=False),
-            lambda x: rj.avg_pool(x, 3, 2, 1, count_include_pad=False),
-            X,
-        ),
-        (rnnx.LPPool(2.0, 2), lambda x: rj.lp_pool(x, 2.0, 2), X_POS),
-        (rnnx.SoftPool(2), lambda x: rj.soft_pool(x, 2), X),
-        (rnnx.AdaptiveAvgPool((4, 3)), lambda x: rj.adaptive_avg_pool(x, (4, 3)), X),
-        (
-            rnnx.AdaptiveMaxPool(4, return_indices=True),
-            lambda x: rj.adaptive_max_pool(x, 4, return_indices=True),
-            X,
-        ),
-        (rnnx.BlurPool(2, filter_size=5), lambda x: rj.blur_pool(x, 2, filter_size=5), X),
-        (rnnx.MaxBlurPool(2), lambda x: rj.max_blur_pool(x, 2), X),
-        (
-            rnnx.PixelShuffle(2, convention="pytorch"),
-            lambda x: rj.pixel_shuffle(x, 2, convention="pytorch"),
-            X,
-        ),
-        (rnnx.PixelUnshuffle(2), lambda x: rj.pixel_unshuffle(x, 2), X),
-        (rnnx.BedOfNails(2, offset=1), lambda x: rj.bed_of_nails(x, 2, offset=1), X),
-        (rnnx.HaarDownsample(), rj.haar_downsample, X),
-        (rnnx.HaarUpsample(), rj.haar_upsample, X),
-        (rnnx.MaxUnpool(2), lambda x: rj.max_unpool(x, i, (6, 6)), v),
-    ]
-
-
-PARAM_FREE = _param_free_cases()
-
-
-def _call(module, x):
-    if isinstance(module, rnnx.MaxUnpool):
-        _, i = rj.max_pool_with_indices(X, 2)
-        return module(x, i, (6, 6))
-    return module(x)
-
-
-@pytest.mark.parametrize(
-    "index", range(len(PARAM_FREE)), ids=[type(c[0]).__name__ for c in PARAM_FREE]
-)
+@pytest.mark.parametrize("index", range(len(PARAM_FREE)), ids=[case_id(c) for c in PARAM_FREE])
 def test_param_free_module_equals_pure_function(index):
-    module, pure, x = PARAM_FREE[index]
+    case = PARAM_FREE[index]
     jax.tree.map(
         lambda a, b: np.testing.assert_array_equal(np.asarray(a), np.asarray(b)),
-        _call(module, x),
-        pure(x),
-    )
-
-
-def test_fuse_module_equals_fuse():
-    skip, x = X[..., :3], X[:, :5, :4, :]
-    np.testing.assert_array_equal(
-        rnnx.Fuse("concat")(skip, x), rj.fuse(skip, x, mode="concat", match="crop_or_pad")
-    )
-    np.testing.assert_array_equal(
-        rnnx.Fuse("add", match="pad")(X, x), rj.fuse(X, x, mode="add", match="pad")
+        PARAM_FREE_MODULES[index](*case.inputs),
+        case.pure(),
     )
 
 
 def test_param_free_modules_run_under_jit_and_vmap():
-    # One compilation for all modules: jit(all) equals eager, jit(vmap(all)) equals the loop.
-    modules = [(m, x) for m, _, x in PARAM_FREE if not isinstance(m, rnnx.MaxUnpool)]
-    eager = [m(x) for m, x in modules]
-
-    jitted = jax.jit(lambda xs: [m(x) for (m, _), x in zip(modules, xs, strict=False)])(
-        [x for _, x in modules]
-    )
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6), jitted, eager)
-
-    mapped = jax.jit(jax.vmap(lambda xs: [m(x) for (m, _), x in zip(modules, xs, strict=False)]))(
-        [x for _, x in modules]
-    )
-    looped = [
-        jax.tree.map(lambda *ys: jnp.stack(ys), *[m(x[b]) for b in range(2)]) for m, x in modules
+    # One compilation for all modules: jit(all) equals eager, jit(vmap(all)) equals the loop over
+    # the batch (MaxUnpool's indices and size are not batched arguments: left out).
+    cases = [
+        (m, c.inputs) for m, c in zip(PARAM_FREE_MODULES, PARAM_FREE, strict=True)
+        if c.module != "MaxUnpool"
     ]
-    jax.tree.map(
-        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), mapped, looped
-    )
+    run = lambda xs: [m(*x) for (m, _), x in zip(cases, xs, strict=True)]  # noqa: E731
+    inputs = [x for _, x in cases]
+    eager = run(inputs)
+    close = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)  # noqa: E731
+    jax.tree.map(close, jax.jit(run)(inputs), eager)
+    looped = [
+        jax.tree.map(lambda *ys: jnp.stack(ys), *[m(*(a[b] for a in x)) for b in range(2)])
+        for m, x in cases
+    ]
+    jax.tree.map(close, jax.jit(jax.vmap(run))(inputs), looped)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -121,15 +59,7 @@ def test_param_free_modules_run_under_jit_and_vmap():
 
 def _learned():
     r = nnx.Rngs(0)
-    return {
-        "StridedConv": rnnx.StridedConv(4, 6, 3, 2, 1, groups=2, rngs=r),
-        "ConvTranspose": rnnx.ConvTranspose(4, 6, 3, 2, 1, output_padding=1, groups=2, rngs=r),
-        "FractionalStridedConv": rnnx.FractionalStridedConv(4, 3, 3, Fraction(2, 3), rngs=r),
-        "SubPixelConv": rnnx.SubPixelConv(4, 3, 2, rngs=r),
-        "ResizeConv": rnnx.ResizeConv(4, 3, 2, method="linear", rngs=r),
-        "CARAFE": rnnx.CARAFE(4, 2, compressed_features=3, up_kernel_size=3, rngs=r),
-        "DySample": rnnx.DySample(4, 2, groups=2, dyscope=True, rngs=r),
-    }
+    return {c.module: getattr(rnnx, c.module)(*c.args, **c.kwargs, rngs=r) for c in LEARNED}
 
 
 @pytest.fixture(scope="module")

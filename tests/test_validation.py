@@ -1,5 +1,7 @@
 """The shared argument checks behave the same for every function that uses them."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -27,3 +29,50 @@ def test_rank_true_is_a_type_error_and_rank_4_a_value_error(fn):
         fn(True)
     with pytest.raises(ValueError, match="`rank` must be 1, 2 or 3"):
         fn(4)
+
+
+# Static sizes given as concrete NumPy / JAX integer arrays (as jax.image accepts them) mean the
+# same as the tuple; traced ones fail with a message that says how to make them static.
+_X = np.arange(2 * 8 * 8 * 3, dtype=np.float32).reshape(2, 8, 8, 3)
+_SIZE_CALLS = {
+    "resize": (lambda s: rj.resize(_X, s), (5, 11)),
+    "scale_and_translate": (lambda s: rj.scale_and_translate(_X, s, (0.7, 1.4), (0.5, -1.0)),
+                            (5, 11)),
+    "adaptive_avg_pool": (lambda s: rj.adaptive_avg_pool(_X, s), (3, 5)),
+    "adaptive_max_pool": (lambda s: rj.adaptive_max_pool(_X, s), (3, 5)),
+    "fractional_max_pool": (lambda s: rj.fractional_max_pool(jax.random.key(0), _X, s), (5, 6)),
+    "pyr_up": (lambda s: rj.pyr_up(_X, size=s), (16, 15)),
+    "affine_grid": (lambda s: rj.affine_grid(np.eye(2, 3, dtype=np.float32)[None], s), (4, 6)),
+    "max_unpool": (
+        lambda s: rj.max_unpool(*rj.max_pool_with_indices(_X, 2), s, window_shape=2), (8, 8)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SIZE_CALLS))
+def test_concrete_integer_arrays_are_sizes(name):
+    call, size = _SIZE_CALLS[name]
+    expected = np.asarray(call(size))
+    for form in (np.array(size), jnp.array(size), tuple(np.int32(v) for v in size),
+                 (jnp.array(size[0]), size[1])):
+        np.testing.assert_array_equal(np.asarray(call(form)), expected)
+
+
+def test_numpy_integer_scalar_is_a_square_size():
+    np.testing.assert_array_equal(rj.resize(_X, np.int64(4)), rj.resize(_X, (4, 4)))
+
+
+@pytest.mark.parametrize("name", ["resize", "adaptive_avg_pool", "pyr_up"])
+def test_traced_size_names_static_argnames(name):
+    call, size = _SIZE_CALLS[name]
+    with pytest.raises(TypeError, match="static_argnames"):
+        jax.jit(call)(jnp.array(size))
+    with pytest.raises(TypeError, match="static_argnums"):
+        jax.jit(call)(size)  # a tuple argument is traced entry by entry
+
+
+def test_float_or_2d_arrays_are_not_sizes():
+    with pytest.raises(TypeError, match="must be an int"):
+        rj.resize(_X, np.array([5.0, 5.0]))
+    with pytest.raises(TypeError, match="size"):
+        rj.resize(_X, np.array([[5, 5]]))

@@ -84,8 +84,18 @@ class AdaptiveAxis(NamedTuple):
         return take_view(self.view(p, axis, 0), axis + 1, first)
 
 
-def _output_size(fn: str, x: Any, output_size: Any) -> tuple[jax.Array, tuple[AdaptiveAxis, ...]]:
+def check_output_size(fn: str, output_size: Any) -> tuple[int, Any]:
+    """Checks an ``output_size`` without an array (an int, or per axis an int or None); returns
+    the spatial rank and the size as Python values."""
+    output_size = validation.static_value(fn, "output_size", output_size)
     rank = validation.rank_of(fn, "output_size", output_size)
+    entries = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
+    validation.int_tuple(fn, "output_size", [1 if s is None else s for s in entries], len(entries))
+    return rank, output_size
+
+
+def _output_size(fn: str, x: Any, output_size: Any) -> tuple[jax.Array, tuple[AdaptiveAxis, ...]]:
+    rank, output_size = check_output_size(fn, output_size)
     x = validation.check_array(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
     if isinstance(output_size, (tuple, list)):
@@ -215,8 +225,7 @@ def adaptive_max_pool(
     fn = "adaptive_max_pool"
     x, axes = _output_size(fn, x, output_size)
     check_selectable(fn, x)
-    if not isinstance(return_indices, bool):
-        raise TypeError(f"{fn}: `return_indices` must be a bool; got {return_indices!r}.")
+    return_indices = validation.check_bool(fn, "return_indices", return_indices)
     return _adaptive_max_core(x, axes, return_indices)
 
 

@@ -43,7 +43,9 @@ def _max_blur_pool_core(x, *, factor, filter_size, window, padding):
     return _blur_subsample(dense, factor, filter_size, padding)
 
 
-def _validate(fn: str, x: Any, factor: Any, filter_size: Any, padding: Any):
+def blur_options(fn: str, factor: Any, filter_size: Any, padding: Any, window_shape: Any = 1):
+    """The options of blur pooling, checked without an array (``window_shape``: max_blur_pool's);
+    returns ``(rank, factor, filter_size, padding, window_shape)`` canonical."""
     rank = v.rank_of(fn, "factor", factor)
     factor_t = v.int_tuple(fn, "factor", factor, rank)
     sizes = v.int_tuple(fn, "filter_size", filter_size, rank)
@@ -53,9 +55,15 @@ def _validate(fn: str, x: Any, factor: Any, filter_size: Any, padding: Any):
             f"Zhang 2019); got {filter_size!r}."
         )
     mode = v.check_choice(fn, "padding", padding, PAD_MODES)
+    return rank, factor_t, sizes, mode, v.int_tuple(fn, "window_shape", window_shape, rank)
+
+
+def _validate(fn: str, x: Any, factor: Any, filter_size: Any, padding: Any, window_shape: Any = 1):
+    rank, factor_t, sizes, mode, window = blur_options(fn, factor, filter_size, padding,
+                                                       window_shape)
     arr = v.check_array(fn, x, rank)
     v.check_floating(fn, arr)
-    return arr, rank, factor_t, sizes, mode
+    return arr, rank, factor_t, sizes, mode, window
 
 
 def _check_reflect(fn, mode, size, sizes):
@@ -111,7 +119,7 @@ def blur_pool(
       Zhang, "Making Convolutional Networks Shift-Invariant Again", ICML 2019 (BlurPool).
     """
     fn = "blur_pool"
-    arr, rank, factor_t, sizes, mode = _validate(fn, x, factor, filter_size, padding)
+    arr, rank, factor_t, sizes, mode, _ = _validate(fn, x, factor, filter_size, padding)
     _check_reflect(fn, mode, v.spatial_shape(arr, rank), sizes)
     return _blur_pool_core(arr, factor=factor_t, filter_size=sizes, padding=mode)
 
@@ -157,8 +165,9 @@ def max_blur_pool(
       Zhang, "Making Convolutional Networks Shift-Invariant Again", ICML 2019 (MaxBlurPool).
     """
     fn = "max_blur_pool"
-    arr, rank, factor_t, sizes, mode = _validate(fn, x, factor, filter_size, padding)
-    window = v.int_tuple(fn, "window_shape", window_shape, rank)
+    arr, rank, factor_t, sizes, mode, window = _validate(
+        fn, x, factor, filter_size, padding, window_shape
+    )
     size = v.spatial_shape(arr, rank)
     if any(w > n for w, n in zip(window, size, strict=True)):
         raise ValueError(

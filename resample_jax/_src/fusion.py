@@ -127,6 +127,15 @@ def match_size(
     return _pad_or_crop(arr, pads=_signed_pads(size, target))
 
 
+def fuse_options(fn: str, mode: Any, match: Any, rank: Any) -> tuple[str, str, int]:
+    """The options of :func:`fuse`, checked without an array; returns them canonical."""
+    return (
+        v.check_choice(fn, "mode", mode, FUSE_MODES),
+        v.check_choice(fn, "match", match, MATCH_MODES),
+        v.check_rank(fn, rank),
+    )
+
+
 def fuse(
     skip: jax.typing.ArrayLike,
     x: jax.typing.ArrayLike,
@@ -170,9 +179,7 @@ def fuse(
       for Object Detection", CVPR 2017 (add).
     """
     fn = "fuse"
-    mode = v.check_choice(fn, "mode", mode, FUSE_MODES)
-    match = v.check_choice(fn, "match", match, MATCH_MODES)
-    rank = v.check_rank(fn, rank)
+    mode, match, rank = fuse_options(fn, mode, match, rank)
     s = v.check_array(fn, skip, rank, name="skip")
     arr = v.check_array(fn, x, rank)
     if s.dtype != arr.dtype:

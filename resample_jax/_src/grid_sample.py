@@ -207,9 +207,10 @@ def grid_sample(
     channel (4 bilinear, 8 trilinear, 16 bicubic, 64 for 3-D cubic), are held at once.
 
     Args:
-      x: ``[*batch, *spatial, C]`` image. Floating for ``"linear"`` / ``"cubic"`` (float16 and
-        bfloat16 are computed in float32 and cast back); ``"nearest"`` also accepts integer and
-        bool arrays and keeps their dtype.
+      x: ``[*batch, *spatial, C]`` image. Real or complex floating for ``"linear"`` /
+        ``"cubic"`` (float16 and bfloat16 are computed in float32 and cast back; complex is
+        interpolated natively with real weights); ``"nearest"`` also accepts integer and bool
+        arrays and keeps their dtype.
       grid: ``[*batch, *out_spatial, rank]`` floating coordinates, rank 1, 2 or 3.
       method: ``"nearest"`` (round half to even), ``"linear"`` (aliases ``"bilinear"``,
         ``"trilinear"``) or ``"cubic"`` (alias ``"bicubic"``; Keys a = -0.75 as PyTorch, also in
@@ -225,7 +226,7 @@ def grid_sample(
       ValueError: unknown ``method`` / ``padding_mode``; ``grid.shape[-1]`` not 1, 2 or 3; ``x``
         or ``grid`` with too few axes for that rank; batch axes of ``x`` and ``grid`` that differ;
         an empty spatial axis in ``x``.
-      TypeError: non-floating ``grid``; non-floating ``x`` for linear / cubic; non-bool
+      TypeError: non-floating ``grid``; integer or bool ``x`` for linear / cubic; non-bool
         ``align_corners``.
 
     Example:
@@ -261,13 +262,15 @@ def grid_sample(
     validation.check_floating(fn, grid, "grid")
     x = validation.check_array(fn, x, rank)
     if method != "nearest":
-        validation.check_floating(fn, x, "x")
+        validation.check_inexact(fn, x, "x")
     elif not (
-        jnp.issubdtype(x.dtype, jnp.floating)
+        jnp.issubdtype(x.dtype, jnp.inexact)
         or jnp.issubdtype(x.dtype, jnp.integer)
         or x.dtype == jnp.bool_
     ):
-        raise TypeError(f"{fn}: `x` must be a real floating, integer or bool array; got {x.dtype}.")
+        raise TypeError(
+            f"{fn}: `x` must be a floating, complex, integer or bool array; got {x.dtype}."
+        )
     x_batch = x.shape[: x.ndim - 1 - rank]
     grid_batch = grid.shape[: grid.ndim - 1 - rank]
     if x_batch != grid_batch:

@@ -52,6 +52,52 @@ class Geometry(NamedTuple):
         return self.strides[a] >= self.effective(a)
 
 
+def pool_options(
+    fn: str, window_shape: Any, strides: Any, padding: Any, dilation: Any, ceil_mode: Any = False
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], Any]:
+    """The window options of a pooling call, checked without an array (what modules run at
+    construction); returns ``(window, strides, dilation, padding)`` canonical."""
+    rank = validation.rank_of(fn, "window_shape", window_shape)
+    window = validation.int_tuple(fn, "window_shape", window_shape, rank)
+    strides = window if strides is None else validation.int_tuple(fn, "strides", strides, rank)
+    dilation = validation.int_tuple(fn, "dilation", dilation, rank)
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"{fn}: `ceil_mode` must be a bool; got {ceil_mode!r}.")
+    pad = validation.padding_pairs(fn, padding, rank)
+    if not isinstance(pad, str):
+        for (lo, hi), k in zip(pad, window, strict=True):
+            if lo > k // 2 or hi > k // 2:
+                raise ValueError(
+                    f"{fn}: `padding` must be at most half the window on each side "
+                    f"(window_shape // 2 = {tuple(k // 2 for k in window)}), as in PyTorch; "
+                    f"got padding={padding!r} for window_shape={window}."
+                )
+    return window, strides, dilation, pad
+
+
+def avg_options(fn: str, count_include_pad: Any, divisor_override: Any) -> int | None:
+    """Checks average pooling's divisor options; returns ``divisor_override`` as an int or None."""
+    if not isinstance(count_include_pad, bool):
+        raise TypeError(f"{fn}: `count_include_pad` must be a bool; got {count_include_pad!r}.")
+    if divisor_override is None:
+        return None
+    d = divisor_override
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"{fn}: `divisor_override` must be an int or None; got {d!r}.")
+    if d <= 0:
+        raise ValueError(f"{fn}: `divisor_override` must be positive; got {d!r}.")
+    return int(d)
+
+
+def lp_power(fn: str, p: Any) -> float:
+    """Checks the power of Lp pooling: a real number > 0 or ``math.inf``."""
+    if not isinstance(p, (int, float, np.integer, np.floating)) or isinstance(p, bool):
+        raise TypeError(f"{fn}: `p` must be a real number; got {p!r}.")
+    if not p > 0:
+        raise ValueError(f"{fn}: `p` must be > 0 (or math.inf); got {p!r}.")
+    return float(p)
+
+
 def geometry(
     fn: str,
     x: jax.Array,
@@ -62,16 +108,13 @@ def geometry(
     ceil_mode: bool,
 ) -> tuple[jax.Array, Geometry]:
     """Validates the window arguments of a pooling call and returns ``(x, geometry)``."""
-    rank = validation.rank_of(fn, "window_shape", window_shape)
-    window = validation.int_tuple(fn, "window_shape", window_shape, rank)
-    strides = window if strides is None else validation.int_tuple(fn, "strides", strides, rank)
-    dilation = validation.int_tuple(fn, "dilation", dilation, rank)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"{fn}: `ceil_mode` must be a bool; got {ceil_mode!r}.")
+    window, strides, dilation, pad = pool_options(
+        fn, window_shape, strides, padding, dilation, ceil_mode
+    )
+    rank = len(window)
     x = validation.check_array(fn, x, rank)
     in_shape = validation.spatial_shape(x, rank)
     eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation, strict=True))
-    pad = validation.padding_pairs(fn, padding, rank)
     if pad == "VALID":
         pads = ((0, 0),) * rank
     elif pad == "SAME":
@@ -82,13 +125,6 @@ def geometry(
         pads = tuple(pads)
     else:
         pads = pad
-        for (lo, hi), k in zip(pads, window, strict=True):
-            if lo > k // 2 or hi > k // 2:
-                raise ValueError(
-                    f"{fn}: `padding` must be at most half the window on each side "
-                    f"(window_shape // 2 = {tuple(k // 2 for k in window)}), as in PyTorch; "
-                    f"got padding={padding!r} for window_shape={window}."
-                )
     out, hi_used = [], []
     for n, s, e, (lo, hi) in zip(in_shape, strides, eff, pads, strict=True):
         padded = n + lo + hi
@@ -548,15 +584,7 @@ def avg_pool(
     fn = "avg_pool"
     x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
     validation.check_floating(fn, x)
-    if not isinstance(count_include_pad, bool):
-        raise TypeError(f"{fn}: `count_include_pad` must be a bool; got {count_include_pad!r}.")
-    if divisor_override is not None:
-        d = divisor_override
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-            raise TypeError(f"{fn}: `divisor_override` must be an int or None; got {d!r}.")
-        if d <= 0:
-            raise ValueError(f"{fn}: `divisor_override` must be positive; got {d!r}.")
-        divisor_override = int(divisor_override)
+    divisor_override = avg_options(fn, count_include_pad, divisor_override)
     return _avg_pool_core(x, geom, count_include_pad, divisor_override)
 
 
@@ -601,15 +629,13 @@ def lp_pool(
       ``torch.nn.functional.lp_pool{{1,2,3}}d`` (PyTorch has no padding or dilation for it).
     """
     fn = "lp_pool"
-    if not isinstance(p, (int, float, np.integer, np.floating)) or isinstance(p, bool):
-        raise TypeError(f"{fn}: `p` must be a real number; got {p!r}.")
-    if not p > 0:
-        raise ValueError(f"{fn}: `p` must be > 0 (or math.inf); got {p!r}.")
+    p = lp_power(fn, p)
     x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
     validation.check_floating(fn, x)
-    return _lp_pool_core(x, geom, float(p))
+    return _lp_pool_core(x, geom, p)
 
 
 for _f in (max_pool, min_pool, max_pool_with_indices, avg_pool, lp_pool):
-    _f.__doc__ = _f.__doc__.format(args=_POOL_ARGS, kw=_POOL_KW, raises=_POOL_RAISES)
+    if _f.__doc__:  # None under python -OO
+        _f.__doc__ = _f.__doc__.format(args=_POOL_ARGS, kw=_POOL_KW, raises=_POOL_RAISES)
 del _f

@@ -24,6 +24,23 @@ def _factor(fn: str, factor) -> tuple[int, ...]:
     return validation.int_tuple(fn, "factor", factor, rank)
 
 
+def shuffle_options(fn: str, factor, convention) -> tuple[tuple[int, ...], str]:
+    """The options of (un)shuffling, checked without an array; returns them canonical."""
+    return _factor(fn, factor), validation.check_choice(fn, "convention", convention, CONVENTIONS)
+
+
+def nails_options(fn: str, factor, offset) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The options of :func:`bed_of_nails`, checked without an array; returns them canonical."""
+    factor_t = _factor(fn, factor)
+    offset_t = validation.int_tuple(fn, "offset", offset, len(factor_t), minimum=0)
+    if any(o >= f for o, f in zip(offset_t, factor_t, strict=True)):
+        raise ValueError(
+            f"{fn}: every entry of `offset` must be in [0, factor); got offset {offset!r} for "
+            f"factor {factor_t}."
+        )
+    return factor_t, offset_t
+
+
 def _interleave(rank: int) -> list[int]:
     """Axis order (N, s1, f1, ..., sk, fk, C) from (N, s1..sk, f1..fk, C)."""
     order = [0]
@@ -113,8 +130,7 @@ def pixel_shuffle(x: ArrayLike, factor, *, convention: str = "jax") -> jax.Array
       ``torch.nn.functional.pixel_shuffle``.
     """
     fn = "pixel_shuffle"
-    factor_t = _factor(fn, factor)
-    conv = validation.check_choice(fn, "convention", convention, CONVENTIONS)
+    factor_t, conv = shuffle_options(fn, factor, convention)
     rank = len(factor_t)
     arr = validation.check_array(fn, x, rank)
     depth = arr.shape[-1]
@@ -163,8 +179,7 @@ def pixel_unshuffle(x: ArrayLike, factor, *, convention: str = "jax") -> jax.Arr
       ``tf.nn.space_to_depth``; ``torch.nn.functional.pixel_unshuffle``.
     """
     fn = "pixel_unshuffle"
-    factor_t = _factor(fn, factor)
-    conv = validation.check_choice(fn, "convention", convention, CONVENTIONS)
+    factor_t, conv = shuffle_options(fn, factor, convention)
     rank = len(factor_t)
     arr = validation.check_array(fn, x, rank)
     spatial = validation.spatial_shape(arr, rank)
@@ -227,14 +242,8 @@ def bed_of_nails(x: ArrayLike, factor, *, offset=0) -> jax.Array:
       with fixed switch positions); Dumoulin & Visin, "A guide to convolution arithmetic", 2016.
     """
     fn = "bed_of_nails"
-    factor_t = _factor(fn, factor)
+    factor_t, offset_t = nails_options(fn, factor, offset)
     rank = len(factor_t)
-    offset_t = validation.int_tuple(fn, "offset", offset, rank, minimum=0)
-    if any(o >= f for o, f in zip(offset_t, factor_t, strict=True)):
-        raise ValueError(
-            f"{fn}: every entry of `offset` must be in [0, factor); got offset {offset!r} for "
-            f"factor {factor_t}."
-        )
     arr = validation.check_array(fn, x, rank)
     flat, batch = validation.flatten_batch(arr, rank)
     return validation.unflatten_batch(_bed_of_nails(flat, factor_t, offset_t), batch)

@@ -107,6 +107,21 @@ def _check_indices_in_windows(fn, idx, output_size, window, strides, pad_low) ->
         )
 
 
+def unpool_options(fn: str, window_shape, strides, padding, rank: int | None = None):
+    """The options of :func:`max_unpool`, checked without an array: ``(window, strides, padding)``
+    canonical, the window None when neither it nor the strides are given (the sizes decide). The
+    rank is that of ``output_size``; without it, the length of the first sequence option (or 2)."""
+    if rank is None:
+        given = [v for v in (window_shape, strides, padding) if isinstance(v, (tuple, list))]
+        rank = len(given[0]) if given else validation.DEFAULT_RANK
+    strides = None if strides is None else validation.int_tuple(fn, "strides", strides, rank)
+    if window_shape is None:
+        window = strides
+    else:
+        window = validation.int_tuple(fn, "window_shape", window_shape, rank)
+    return window, strides, validation.padding_pairs(fn, padding, rank)
+
+
 def max_unpool(
     x: ArrayLike,
     indices: ArrayLike,
@@ -190,20 +205,15 @@ def max_unpool(
     if math.prod(out_size) > _INT32_MAX:
         raise ValueError(f"{fn}: `output_size` {out_size} has more positions than int32 indices.")
 
-    if window_shape is None:
-        if strides is not None:
-            window = validation.int_tuple(fn, "strides", strides, rank)
-        else:
-            window = tuple(o // i if i else 0 for o, i in zip(out_size, in_size, strict=True))
-            if any(w < 1 for w in window):
-                raise ValueError(
-                    f"{fn}: `output_size` {out_size} is smaller than the pooled size {in_size} of "
-                    f"`x`; give `window_shape` / `strides` explicitly."
-                )
-    else:
-        window = validation.int_tuple(fn, "window_shape", window_shape, rank)
-    stride_t = window if strides is None else validation.int_tuple(fn, "strides", strides, rank)
-    pads = validation.padding_pairs(fn, padding, rank)
+    window, stride_t, pads = unpool_options(fn, window_shape, strides, padding, rank)
+    if window is None:
+        window = tuple(o // i if i else 0 for o, i in zip(out_size, in_size, strict=True))
+        if any(w < 1 for w in window):
+            raise ValueError(
+                f"{fn}: `output_size` {out_size} is smaller than the pooled size {in_size} of "
+                f"`x`; give `window_shape` / `strides` explicitly."
+            )
+    stride_t = stride_t or window
     if isinstance(pads, str):
         pads = tuple(jax.lax.padtype_to_pads(out_size, window, stride_t, pads))
     pad_low = tuple(int(lo) for lo, _ in pads)

@@ -13,7 +13,9 @@ window / factor argument; a bare int means 2-D.
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -50,8 +52,50 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def check_bool(fn: str, name: str, value: Any) -> bool:
+    """Raises TypeError unless ``value`` is a bool (NumPy's included); returns it as a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}: `{name}` must be a bool; got {value!r}.")
+    return bool(value)
+
+
+def is_traced(value: Any) -> bool:
+    """Whether ``value`` (or an entry of a tuple / list) is a JAX tracer."""
+    if isinstance(value, (tuple, list)):
+        return any(isinstance(v, jax.core.Tracer) for v in value)
+    return isinstance(value, jax.core.Tracer)
+
+
+def static_value(fn: str, name: str, value: Any) -> Any:
+    """A size / scale argument as Python numbers: concrete NumPy / JAX arrays (0-D or 1-D, and
+    the entries of a tuple) become ints or floats; a traced one is an error that says how to make
+    it static. Other values pass through unchanged for the callers' own checks."""
+    if is_traced(value):
+        raise TypeError(
+            f"{fn}: `{name}` must be static (Python ints or floats, or a concrete array): it sets "
+            f"the output shape or the tap tables, but got a traced value {value!r}. Under jax.jit, "
+            f"mark it static, e.g. jax.jit(f, static_argnames=({name!r},)) or static_argnums."
+        )
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, (np.ndarray, np.generic, jax.Array)) and np.ndim(v) == 0 and (
+            jnp.issubdtype(v.dtype, jnp.integer) or jnp.issubdtype(v.dtype, jnp.floating)
+        ):
+            return v.item()
+        return v
+
+    if isinstance(value, (np.ndarray, jax.Array)) and value.ndim == 1 and (
+        jnp.issubdtype(value.dtype, jnp.integer) or jnp.issubdtype(value.dtype, jnp.floating)
+    ):
+        return tuple(value.tolist())
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain(v) for v in value)
+    return plain(value)
+
+
 def rank_of(fn: str, name: str, value: Any) -> int:
     """Spatial rank implied by a size / window / factor argument: its length, or 2 for a scalar."""
+    value = static_value(fn, name, value)
     if _is_int(value) or isinstance(value, numbers.Real) and not isinstance(value, bool):
         return DEFAULT_RANK
     if isinstance(value, (tuple, list)):
@@ -90,6 +134,7 @@ def int_tuple(
       rank: the spatial rank.
       minimum: smallest allowed entry (None: no bound).
     """
+    value = static_value(fn, name, value)
     if _is_int(value) or (isinstance(value, np.integer)):
         values = (int(value),) * rank
     elif isinstance(value, (tuple, list)):
@@ -114,6 +159,7 @@ def float_tuple(
     fn: str, name: str, value: Any, rank: int, *, positive: bool = True
 ) -> tuple[float, ...]:
     """Canonicalises a real number or a per-axis sequence of reals to a tuple of floats."""
+    value = static_value(fn, name, value)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         values = (float(value),) * rank
     elif isinstance(value, (tuple, list)):
@@ -145,17 +191,46 @@ def check_array(fn: str, x: Any, rank: int, name: str = "x") -> jax.Array:
     except TypeError as e:
         raise TypeError(f"{fn}: `{name}` must be an array; got {type(x).__name__} ({e}).") from None
     if arr.ndim < rank + 1:
+        hint = (
+            f" For a single-channel ({_spatial_names(rank)}) image, add a channel axis: "
+            f"{name}[..., None]." if arr.ndim == rank else ""
+        )
         raise ValueError(
             f"{fn}: `{name}` must have shape (*batch, {_spatial_names(rank)}, C) for {rank}-D "
-            f"resampling (at least {rank + 1} dims); got shape {tuple(arr.shape)}."
+            f"resampling (at least {rank + 1} dims); got shape {tuple(arr.shape)}.{hint}"
         )
     return arr
+
+
+def warn_if_channels_first(fn: str, x: jax.Array, rank: int, name: str = "x") -> None:
+    """Warns when a channels-last array looks channels-first: the first spatial extent is 1, 3 or
+    4 (a channel count) while the last spatial extent and the channel axis are both at least 16
+    and 8 times larger, as ``(N, 3, 256, 256)`` read as ``(N, H=3, W=256, C=256)``. A small
+    feature map such as ``(N, 4, 4, 64)`` does not warn."""
+    first, last, channels = x.shape[x.ndim - 1 - rank], x.shape[-2], x.shape[-1]
+    if rank >= 2 and first in (1, 3, 4) and min(last, channels) >= max(16, 8 * first):
+        warnings.warn(
+            f"{fn}: `{name}` of shape {tuple(x.shape)} is read channels-last, as (*batch, "
+            f"{_spatial_names(rank)}, C) with {_spatial_names(rank)[0]}={first} and C={channels}; "
+            "it looks channels-first. If so, move the channel axis last first: "
+            f"jnp.moveaxis({name}, {-rank - 1}, -1).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:
     """Raises TypeError unless ``x`` has a floating dtype."""
     if not jnp.issubdtype(x.dtype, jnp.floating):
         raise TypeError(f"{fn}: `{name}` must have a floating dtype; got {x.dtype}.")
+
+
+def check_inexact(fn: str, x: jax.Array, name: str = "x") -> None:
+    """Raises TypeError unless ``x`` has a real or complex floating dtype."""
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise TypeError(
+            f"{fn}: `{name}` must have a floating or complex dtype; got {x.dtype}. Cast it first."
+        )
 
 
 def _spatial_names(rank: int) -> str:
@@ -170,7 +245,8 @@ def spatial_shape(x: jax.Array, rank: int) -> tuple[int, ...]:
 def flatten_batch(x: jax.Array, rank: int) -> tuple[jax.Array, tuple[int, ...]]:
     """Reshapes ``(*batch, *spatial, C)`` to ``(N, *spatial, C)``; returns it and ``batch``."""
     batch = tuple(x.shape[: x.ndim - 1 - rank])
-    return x.reshape((-1, *x.shape[x.ndim - 1 - rank :])), batch
+    # An explicit product, not -1: -1 cannot be inferred when another axis has size 0.
+    return x.reshape((math.prod(batch), *x.shape[x.ndim - 1 - rank :])), batch
 
 
 def unflatten_batch(y: jax.Array, batch: tuple[int, ...]) -> jax.Array:
