@@ -5,15 +5,23 @@ on a 2-core CPU). Every field can be overridden from the command line as ``--fie
 tuples take comma-separated values and booleans take ``--flag`` / ``--no-flag``. The resolved
 config is saved as ``config.json`` in the workdir next to the results.
 
-Longer configurations used in the report are documented in ``LONG_RUNS``.
+Longer configurations are listed in ``LONG_RUNS``; their measured numbers live in the
+documentation (README), not in code.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
+import math
 import typing
 from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration the runner rejects before training anything."""
+
 
 # Photographs shipped inside scikit-image's wheel (``skimage.data``; none of these downloads).
 # Training: five colour photographs and six greyscale ones (textures, coins, moon, clock).
@@ -30,97 +38,154 @@ TRAIN_PHOTOS = (
     "moon",
     "clock",
 )
-# Held out: the report's numbers. ``camera`` (the cameraman) is held out too, as a validation photo:
-# the longer SR configuration (``LONG_RUNS``) is the one that did best on it among those tried
-# (ESPCN and FSRCNN, 1000 to 8000 steps, patch 16 or 32, two learning rates; the test photographs
-# were scored alongside and ranked them the same way). Its ``--self-ensemble`` was added later,
-# after the single pass missed 1.0 dB on the test photographs (see ``LONG_RUN_NOTES``). Score the
-# validation photo with ``--test-images camera``.
+# Held out: the report's numbers. ``camera`` (the cameraman) is held out too, as the validation
+# photo on which settings are chosen (score it with ``--test-images camera``); the test photographs
+# are scored for the final numbers only.
 TEST_PHOTOS = ("chelsea", "coffee")
 VALIDATION_PHOTOS = ("camera",)
+# Every bundled photograph ``data.PHOTOS`` can load (listed here so --help needs no scikit-image).
+PHOTO_NAMES = (
+    *TRAIN_PHOTOS,
+    *TEST_PHOTOS,
+    *VALIDATION_PHOTOS,
+    "retina",
+    "colorwheel",
+)
+SEG_DATASETS = ("shapes", "horse")
+
+
+def _f(default: Any, help: str) -> Any:
+    """A config field with its command-line help."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+_SEEDS = "training seeds; all seeds of a method train together as one vectorised ensemble"
 
 
 @dataclasses.dataclass(frozen=True)
 class SRConfig:
-    """Single-image super-resolution on the Y channel (see ``data.py`` for the protocol)."""
+    """Single-image super-resolution on the Y channel (see data.py for the protocol)."""
 
     task: str = "sr"
-    methods: tuple[str, ...] = ("default",)
-    seeds: tuple[int, ...] = (0,)
-    steps: int = 1000
-    scale: int = 3
-    arch: str = "espcn"
-    residual: bool = True
-    batch_size: int = 16
-    patch_size: int = 16
-    learning_rate: float = 1e-2
-    warmup_steps: int = 20
-    loss: str = "mse"  # "mse" or "l1" (Zhao et al. 2017 / EDSR train with L1 for higher PSNR)
-    # Score the held-out photographs with the x8 geometric self-ensemble (``data.self_ensemble``,
-    # "EDSR+"); the single-pass scores are kept as ``psnr_y_single`` / ``ssim_y_single``.
-    self_ensemble: bool = False
-    train_images: tuple[str, ...] = TRAIN_PHOTOS
-    test_images: tuple[str, ...] = TEST_PHOTOS
-    log_every: int = 20
-    checkpoint_every: int = 100
-    distributed: bool = False
+    methods: tuple[str, ...] = _f(("default",), "upsamplers to compare")
+    seeds: tuple[int, ...] = _f((0, 1, 2, 3), _SEEDS)
+    steps: int = _f(1000, "training steps")
+    scale: int = _f(3, "upscaling factor, an integer >= 2")
+    arch: str = _f("espcn", "SR network")
+    residual: bool = _f(True, "predict a residual over bicubic upsampling")
+    batch_size: int = _f(16, "patches per step and seed")
+    patch_size: int = _f(16, "LR patch side in pixels")
+    learning_rate: float = _f(1e-2, "peak Adam learning rate (warmup, then cosine decay to 0)")
+    warmup_steps: int = _f(20, "linear warmup steps")
+    loss: str = _f("mse", "training loss (Zhao et al. 2017 / EDSR train with l1)")
+    self_ensemble: bool = _f(
+        False, "also score with the x8 geometric self-ensemble (EDSR+); single pass kept"
+    )
+    train_images: tuple[str, ...] = _f(TRAIN_PHOTOS, "bundled photographs to train on")
+    test_images: tuple[str, ...] = _f(TEST_PHOTOS, "bundled photographs to score")
+    log_every: int = _f(20, "steps between loss-curve points")
+    checkpoint_every: int = _f(100, "steps between checkpoints")
+    distributed: bool = _f(False, "call jax.distributed.initialize() first (multi-host)")
 
 
 @dataclasses.dataclass(frozen=True)
 class SegConfig:
     """Semantic segmentation of procedural shapes and horse silhouettes.
 
-    Quick default (about two minutes of CPU on 2 cores): U-Net (widths 8, 16, 32) with max pooling
-    and with MaxBlurPool, and FCN-32s, 300 steps of 16 crops of 32 pixels on the shapes dataset.
-    At 32 pixels FCN-32s's coarsest map is 1x1, so it can only predict one label per image.
+    Quick default: U-Net (widths 8, 16, 32) with max pooling and with MaxBlurPool, and FCN-32s with
+    the default pair, 300 steps of 16 crops of 32 pixels on the shapes dataset, 4 seeds. At 32
+    pixels FCN-32s's coarsest map is 1x1, so it can only predict one label per image.
     """
 
     task: str = "seg"
-    methods: tuple[str, ...] = ("default",)
-    seeds: tuple[int, ...] = (0,)
-    steps: int = 300
-    datasets: tuple[str, ...] = ("shapes",)
-    archs: tuple[str, ...] = ("unet", "fcn32s")
-    down: str = "max_pool"
-    up: str = "bilinear"
-    image_size: int = 32
-    max_shift: int = 8
-    num_eval: int = 64
-    batch_size: int = 16
-    learning_rate: float = 3e-3
-    warmup_steps: int = 20
-    log_every: int = 20
-    checkpoint_every: int = 100
-    distributed: bool = False
+    methods: tuple[str, ...] = _f(("default",), "down- or upsamplers to compare")
+    seeds: tuple[int, ...] = _f((0, 1, 2, 3), _SEEDS)
+    steps: int = _f(300, "training steps")
+    datasets: tuple[str, ...] = _f(("shapes",), "datasets")
+    archs: tuple[str, ...] = _f(("unet", "fcn32s"), "segmentation networks")
+    down: str = _f("max_pool", "default downsampler of every network")
+    up: str = _f("bilinear", "default upsampler of every network")
+    image_size: int = _f(32, "crop side in pixels")
+    max_shift: int = _f(8, "largest shift between the two crops of the shift-consistency test")
+    num_eval: int = _f(64, "held-out images")
+    batch_size: int = _f(16, "crops per step and seed")
+    learning_rate: float = _f(3e-3, "peak Adam learning rate (warmup, then cosine decay to 0)")
+    warmup_steps: int = _f(20, "linear warmup steps")
+    log_every: int = _f(20, "steps between loss-curve points")
+    checkpoint_every: int = _f(100, "steps between checkpoints")
+    distributed: bool = _f(False, "call jax.distributed.initialize() first (multi-host)")
 
 
 Config = SRConfig | SegConfig
 CONFIGS: dict[str, type] = {"sr": SRConfig, "seg": SegConfig}
+# Fields that choose which runs to make, not how each is trained: a workdir may add runs.
+SELECTION_FIELDS = frozenset(
+    {"methods", "seeds", "archs", "datasets", "log_every", "checkpoint_every", "distributed"}
+)
 
-# Longer configurations quoted in the report, with what they measured (written into report.md).
+# Longer configurations; what they measured is in the documentation (README), not here.
 LONG_RUNS = {
     "sr": "python -m experiments sr --arch fsrcnn --methods conv_transpose,pixel_shuffle "
-    "--steps 8000 --batch-size 32 --learning-rate 3e-3 --self-ensemble --workdir runs/sr_long",
+    "--steps 8000 --batch-size 32 --learning-rate 3e-3 --seeds 0,1,2 --workdir runs/sr_long",
     "seg": "python -m experiments seg --archs unet,fcn32s,fcn8s --methods max_pool,max_blur_pool "
-    "--steps 1000 --seeds 0,1,2 --workdir runs/seg_long",
+    "--steps 1000 --seeds 0,1,2,3,4 --image-size 64 --workdir runs/seg_long",
 }
 
 
-LONG_RUN_NOTES = {
-    "sr": "Last measured (seed 0, 2 CPU cores, 16.5 minutes wall): scored with the x8 "
-    "self-ensemble, conv_transpose +1.024 dB and pixel_shuffle +1.024 dB PSNR-Y over bicubic at "
-    "scale 3 on the held-out chelsea and coffee (+0.66 and +1.39 dB each); the 1.0 dB target is "
-    "met with the self-ensemble, narrowly. A single pass scores +0.958 and +0.960 dB (chelsea "
-    "+0.60, coffee +1.32): NOT met without it. Validation photo camera: +1.62 and +1.58 dB "
-    "(single pass +1.56 and +1.49). The self-ensemble was added after the single pass missed the "
-    "target on the test photographs, not chosen on camera alone.",
-    "seg": "Last measured (3 seeds, about 15 minutes on 2 shared CPU cores): U-Net mIoU 0.461 "
-    "(max_pool) and 0.473 (max_blur_pool), FCN-8s 0.406, FCN-32s 0.199 against 0.191 for "
-    "all-background. Skips beat FCN-32s on all 3 seeds, trivially (FCN-32s sees a 1x1 map at "
-    "32 px; at 64 px, in the README, FCN-32s learns and still loses on both seeds run); "
-    "blur pooling's shift consistency 0.9636 vs 0.9594 is inconclusive (2 of 3 seeds); "
-    "max_blur_pool cannot run in the FCNs at 32 px (their deepest maps are 1x1).",
-}
+def show(value: Any) -> str:
+    """A config value as it is typed on the command line."""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _error(flag: str, value: Any, valid: str) -> ConfigError:
+    return ConfigError(f"--{flag.replace('_', '-')} {show(value)!s}: {valid}")
+
+
+def validate(config: Config) -> None:
+    """Checks every option that needs no model: numbers in range, known names.
+
+    Raises:
+      ConfigError: naming the flag, its value and what is valid.
+    """
+    for name in ("steps", "batch_size", "log_every", "checkpoint_every"):
+        if getattr(config, name) < 1:
+            raise _error(name, getattr(config, name), "must be an integer >= 1.")
+    if config.warmup_steps < 0:
+        raise _error("warmup_steps", config.warmup_steps, "must be >= 0.")
+    if not (config.learning_rate > 0 and math.isfinite(config.learning_rate)):
+        raise _error("learning_rate", config.learning_rate, "must be a finite number > 0.")
+    if not config.seeds:
+        raise _error("seeds", "", "list at least one seed, e.g. --seeds 0,1,2,3.")
+    if len(set(config.seeds)) != len(config.seeds) or min(config.seeds) < 0:
+        raise _error("seeds", config.seeds, "seeds must be distinct integers >= 0.")
+    if isinstance(config, SRConfig):
+        if config.scale < 2:
+            raise _error("scale", config.scale, "must be an integer >= 2.")
+        if config.patch_size < 1:
+            raise _error("patch_size", config.patch_size, "must be an integer >= 1.")
+        _check_names("train_images", config.train_images, PHOTO_NAMES)
+        _check_names("test_images", config.test_images, PHOTO_NAMES)
+    else:
+        _check_names("datasets", config.datasets, SEG_DATASETS)
+        if config.image_size < 1 or config.max_shift < 0 or config.num_eval < 1:
+            raise ConfigError(
+                "--image-size and --num-eval must be >= 1 and --max-shift >= 0; got "
+                f"{config.image_size}, {config.num_eval}, {config.max_shift}."
+            )
+
+
+def _check_names(flag: str, names: tuple[str, ...], valid: tuple[str, ...]) -> None:
+    if not names:
+        raise _error(flag, "", f"list at least one of {list(valid)}.")
+    for n in names:
+        if n not in valid:
+            match = difflib.get_close_matches(n, valid, n=1, cutoff=0.5)
+            hint = f" Did you mean {match[0]!r}?" if match else ""
+            raise ConfigError(
+                f"--{flag.replace('_', '-')}: unknown name {n!r}; valid: {list(valid)}.{hint}"
+            )
 
 
 def _parse_tuple(item_type: type):
@@ -136,29 +201,35 @@ def _parse_tuple(item_type: type):
     return parse
 
 
-def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+def add_arguments(
+    parser: argparse.ArgumentParser, cls: type, choices: dict[str, list[str]] | None = None
+) -> None:
     """One ``--field-name`` option per config field (``task`` excepted), defaulting to the
-    config's."""
+    config's; ``choices`` lists the valid values of some fields for the help text."""
     hints = typing.get_type_hints(cls)
+    choices = choices or {}
     for field in dataclasses.fields(cls):
         if field.name == "task":
             continue
         flag = "--" + field.name.replace("_", "-")
         hint = hints[field.name]
-        default = field.default
+        text = field.metadata.get("help", "")
+        if field.name in choices:
+            text += f"; valid: {', '.join(choices[field.name])}"
         if hint is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
-        elif typing.get_origin(hint) is tuple:
-            item = typing.get_args(hint)[0]
-            shown = ",".join(str(v) for v in default)
             parser.add_argument(
-                flag,
-                type=_parse_tuple(item),
-                default=default,
-                help=f"comma-separated (default: {shown})",
+                flag, action=argparse.BooleanOptionalAction, default=field.default, help=text
             )
+            continue
+        kind = {}
+        if typing.get_origin(hint) is tuple:
+            kind["type"] = _parse_tuple(typing.get_args(hint)[0])
+            text = f"comma-separated {text}"
         else:
-            parser.add_argument(flag, type=hint, default=default, help=f"(default: {default})")
+            kind["type"] = hint
+        parser.add_argument(
+            flag, default=field.default, help=f"{text} (default: {show(field.default)})", **kind
+        )
 
 
 def from_namespace(cls: type, ns: argparse.Namespace) -> Config:

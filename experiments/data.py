@@ -27,6 +27,7 @@ import numpy as np
 import skimage.data
 
 import resample_jax
+from experiments.configs import SEG_DATASETS  # noqa: F401 - the names GENERATORS keys
 
 # Loaders of photographs stored inside the scikit-image wheel (no pooch download).
 PHOTOS: dict[str, Callable[[], np.ndarray]] = {
@@ -49,7 +50,6 @@ PHOTOS: dict[str, Callable[[], np.ndarray]] = {
     "clock": skimage.data.clock,
 }
 
-SEG_DATASETS = ("shapes", "horse")
 SHAPE_CLASSES = ("background", "disk", "square", "triangle")
 HORSE_CLASSES = ("background", "horse")
 _EVAL_STREAM = 2**31 - 1  # seed-sequence tag for held-out data, disjoint from every (seed, step)
@@ -68,12 +68,33 @@ def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
     return image[:h, :w]
 
 
-def load_photo_y(name: str) -> np.ndarray:
-    """Y channel of a bundled photograph as float32 ``[H, W, 1]``."""
+# BT.601 YCbCr of RGB in [0, 1], in 8-bit units: rows Y, Cb, Cr (ITU-R BT.601; as
+# ``skimage.color.rgb2ycbcr``).
+_YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
+_YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
+
+
+def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 YCbCr of RGB in [0, 1], divided by 255 (Y in [16/255, 235/255])."""
+    return (_YCBCR_OFFSET + np.asarray(rgb, np.float64) @ _YCBCR.T) / 255.0
+
+
+def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`rgb_to_ycbcr`."""
+    return (np.asarray(ycbcr, np.float64) * 255.0 - _YCBCR_OFFSET) @ np.linalg.inv(_YCBCR).T
+
+
+def load_photo_rgb(name: str) -> np.ndarray:
+    """A bundled photograph as uint8 ``[H, W, 3]`` (greyscale ones replicated to RGB)."""
     rgb = PHOTOS[name]()
     if rgb.ndim == 2:
         rgb = np.repeat(rgb[..., None], 3, axis=-1)
-    return rgb_to_y(rgb[..., :3] / 255.0).astype(np.float32)[..., None]
+    return rgb[..., :3]
+
+
+def load_photo_y(name: str) -> np.ndarray:
+    """Y channel of a bundled photograph as float32 ``[H, W, 1]``."""
+    return rgb_to_y(load_photo_rgb(name) / 255.0).astype(np.float32)[..., None]
 
 
 def downscale(hr: np.ndarray, scale: int) -> np.ndarray:

@@ -3,11 +3,14 @@ directory and moved into place with ``os.replace``, so a crash never leaves a ha
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -19,11 +22,26 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates the file 0600; give it the mode open() would (0666 less the umask).
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_npz(path: str | os.PathLike, arrays: dict, *, compress: bool = False) -> None:
+    """NumPy arrays as an ``.npz`` archive."""
+    buf = io.BytesIO()
+    (np.savez_compressed if compress else np.savez)(buf, **arrays)
+    write_bytes(path, buf.getvalue())
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -1,28 +1,30 @@
-"""Training and evaluation: ``train_step``, ``eval_step`` and ``train_and_evaluate``.
+"""Training: the seeds of one (task, method) as one vectorised ensemble, and the whole experiment.
 
-Every run trains data-parallel over all devices JAX finds: a 1-D ``Mesh`` over the batch axis, the
-batch placed with ``NamedSharding(mesh, P("data"))`` and the parameters and optimiser state
-replicated
-(``P()``); XLA inserts the gradient all-reduce. With ``--distributed`` the process first calls
-``jax.distributed.initialize()`` (coordinator, process count and id from the environment, as on
-Cloud
-TPU, SLURM or with ``JAX_COORDINATOR_ADDRESS`` / ``JAX_NUM_PROCESSES`` / ``JAX_PROCESS_ID``); each
-process then builds the same global batch and contributes its slice, and only process 0 writes
-files.
+The model state of every seed (parameters, other model state, optimiser state, step, RNG key) is
+stacked on a leading seed axis and one compiled step trains all seeds: ``jax.vmap`` of the
+single-seed ``train_step`` over that axis (Flax NNX's split / merge ensembling pattern), or, on a
+CPU where vmapped convolutions run slowly, the step unrolled once per seed (``over_seeds``). Each
+seed is initialised from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so
+seed ``i`` of every method sees the same data and an ensemble equals its seeds trained one by one.
 
-Each run checkpoints with Orbax every ``checkpoint_every`` steps and at the end; rerunning with the
-same workdir skips finished runs (``results.json``) and resumes unfinished ones from their last
+Devices: a 2-D ``Mesh`` named ``("seed", "data")`` over every device of every process. The seed axis
+takes ``gcd(devices, seeds)`` devices and the rest split the batch: the stacked state is placed with
+``P("seed")`` and the batches ``[seeds, batch, ...]`` with ``P("seed", "data")``; XLA inserts the
+gradient all-reduce over ``data``. With ``--distributed`` the process first calls
+``jax.distributed.initialize()``; every process builds the same global batch and only process 0
+writes files.
+
+Each ensemble checkpoints with Orbax every ``checkpoint_every`` steps and at the end; rerunning with
+the same workdir skips finished runs (``results.json``) and resumes unfinished ones from their last
 checkpoint, with parameters bitwise equal to an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 import os
 import platform
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,27 +42,38 @@ from tqdm.auto import tqdm
 
 from experiments import configs, files, report, tasks
 from experiments.checkpoint import Checkpointer
-from experiments.models import BASELINE, ConfigError
+from experiments.models import ConfigError
 
 RESULTS = "results.json"
 
 
 class TrainingDiverged(RuntimeError):
-    """A non-finite loss, gradient or parameter: the run stops and its last good checkpoint
-    stays."""
+    """A non-finite loss, gradient or parameter in some seed: the ensemble stops and its last good
+    checkpoint stays."""
 
 
 class Interrupted(RuntimeError):
-    """Raised by the ``interrupt_at`` testing hook to simulate a process killed mid-run."""
+    """Training stopped before the end (Ctrl-C, or the ``interrupt_at`` testing hook).
+
+    Attributes:
+      step: the last step completed.
+      checkpoint: the step of the newest checkpoint on disk (None if none was written).
+    """
+
+    def __init__(self, step: int, checkpoint: int | None):
+        super().__init__(f"interrupted at step {step}; rerun the same command to resume")
+        self.step, self.checkpoint = step, checkpoint
 
 
 # ---------------------------------------------------------------------------------------------
 # Devices
 
 
-def make_mesh() -> Mesh:
-    """A 1-D mesh named ``data`` over every device of every process."""
-    return Mesh(np.asarray(jax.devices()), ("data",))
+def make_mesh(num_seeds: int) -> Mesh:
+    """A ``("seed", "data")`` mesh over every device: ``gcd(devices, num_seeds)`` along ``seed``."""
+    devices = np.asarray(jax.devices())
+    seed_axis = math.gcd(devices.size, num_seeds)
+    return Mesh(devices.reshape(seed_axis, devices.size // seed_axis), ("seed", "data"))
 
 
 def device_description() -> str:
@@ -80,7 +93,6 @@ def versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
         "jax": jax.__version__,
-        "jaxlib": jax.lib.__version__ if hasattr(jax.lib, "__version__") else jax.__version__,
         "flax": flax.__version__,
         "optax": optax.__version__,
         "orbax": getattr(orbax.checkpoint, "__version__", "?"),
@@ -90,21 +102,15 @@ def versions() -> dict[str, str]:
     }
 
 
-def shard_batch(mesh: Mesh, array: np.ndarray) -> jax.Array:
-    """Places a global batch sharded over ``data``; each process contributes its own slice."""
-    sharding = NamedSharding(mesh, P("data"))
-    n, pid = jax.process_count(), jax.process_index()
-    per = array.shape[0] // n
-    local = array[pid * per : (pid + 1) * per]
-    return jax.make_array_from_process_local_data(sharding, local, array.shape)
-
-
-def replicate(mesh: Mesh, tree: Any) -> Any:
-    return jax.device_put(tree, NamedSharding(mesh, P()))
+def place(mesh: Mesh, spec: P, array: Any) -> jax.Array:
+    """Places a global array (the same on every process) with ``NamedSharding(mesh, spec)``."""
+    array = np.asarray(array)
+    sharding = NamedSharding(mesh, spec)
+    return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
 
 
 # ---------------------------------------------------------------------------------------------
-# Steps
+# Steps (single seed; the ensemble is their vmap)
 
 
 def make_optimizer(config: configs.Config) -> optax.GradientTransformation:
@@ -123,7 +129,7 @@ def train_step(
     x: jax.Array,
     y: jax.Array,
 ) -> tuple[dict[str, Any], dict[str, jax.Array]]:
-    """One optimiser step on a (global) batch; returns the new state and ``{loss, finite}``.
+    """One optimiser step of one seed; returns the new state and ``{loss, finite}``.
 
     ``finite`` is false when the loss, the gradient or the updated parameters are not finite, so the
     loop can stop before a bad state is checkpointed.
@@ -157,164 +163,263 @@ def train_step(
 
 
 def eval_step(graphdef: nnx.GraphDef, state: dict[str, Any], x: jax.Array) -> jax.Array:
-    """The model in evaluation mode (running averages, no dropout) applied to ``x``."""
+    """The model of one seed in evaluation mode (running averages, no dropout) applied to ``x``."""
     return nnx.merge(graphdef, state["params"], state["rest"])(x)
 
 
 # ---------------------------------------------------------------------------------------------
-# One run
+# One ensemble
 
 
 @dataclasses.dataclass
-class Fit:
+class Ensemble:
+    """The stacked state of the seeds ``spec.seeds`` and how to run one of them."""
+
+    spec: tasks.RunSpec
     state: dict[str, Any]
     graphdef: nnx.GraphDef
     eval_graphdef: nnx.GraphDef
     num_params: int
+
+    def seed_state(self, i: int) -> dict[str, Any]:
+        return jax.tree.map(lambda a: a[i], self.state)
+
+
+def init_ensemble(spec: tasks.RunSpec, tx: optax.GradientTransformation) -> Ensemble:
+    """Builds every seed's model from ``nnx.Rngs(seed)`` and stacks the states on axis 0."""
+    states = []
+    for seed in spec.seeds:
+        model = spec.build(nnx.Rngs(seed))
+        graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+        model.eval()
+        eval_graphdef = nnx.graphdef(model)
+        states.append(
+            {
+                "params": params,
+                "rest": rest,
+                "opt": tx.init(params),
+                "step": jnp.zeros((), jnp.int32),
+                "key": jax.random.key_data(jax.random.key(seed)),
+            }
+        )
+    stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *states)
+    num_params = sum(int(np.prod(p.shape)) for p in jax.tree.leaves(states[0]["params"]))
+    return Ensemble(spec, stacked, graphdef, eval_graphdef, num_params)
+
+
+def ensemble_batch(spec: tasks.RunSpec, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` of shape ``[seeds, batch, ...]``; row ``i`` is
+    ``spec.batch(spec.seeds[i], step)``."""
+    pairs = [spec.batch(seed, step) for seed in spec.seeds]
+    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+
+def over_seeds(fn: Callable, num_seeds: int, *, unroll: bool) -> Callable:
+    """``fn`` of one seed applied to every row of its (stacked) arguments.
+
+    ``jax.vmap`` batches the seeds into each operation; a convolution whose kernel differs per seed
+    then becomes a grouped convolution, which XLA's CPU backend runs several times slower than the
+    plain ones (measured: 9x the CPU time of one seed for 4 seeds of the quick SR step). With
+    ``unroll`` the program holds one copy of the step per seed instead (still one compiled
+    program; about 5x, and twice the compile time).
+    """
+    if not unroll:
+        return jax.vmap(fn)
+
+    def each(*args):
+        outs = [fn(*jax.tree.map(lambda a, i=i: a[i], args)) for i in range(num_seeds)]
+        return jax.tree.map(lambda *xs: jnp.stack(xs), *outs)
+
+    return each
+
+
+def unrolls(mesh: Mesh) -> bool:
+    """Seeds are unrolled on a CPU whose seed axis is one device (see ``over_seeds``); vmapped on
+    accelerators and when the seed axis is sharded over devices."""
+    return mesh.devices.flat[0].platform == "cpu" and mesh.shape["seed"] == 1
+
+
+def compile_step(ens: Ensemble, tx, mesh: Mesh) -> tuple[Callable, float]:
+    """The ensemble's train step compiled ahead of time for ``ens`` on ``mesh``; returns it and the
+    compile time in seconds (one compile per ensemble)."""
+    state_sh = NamedSharding(mesh, P("seed"))
+    batch_sh = NamedSharding(mesh, P("seed", "data"))
+    step = over_seeds(
+        lambda s, x, y: train_step(ens.graphdef, tx, ens.spec.loss, s, x, y),
+        len(ens.spec.seeds),
+        unroll=unrolls(mesh),
+    )
+    jitted = jax.jit(
+        step,
+        in_shardings=(state_sh, batch_sh, batch_sh),
+        out_shardings=(state_sh, state_sh),
+        donate_argnums=(0,),
+    )
+    x, y = ensemble_batch(ens.spec, 0)
+    t0 = time.perf_counter()
+    compiled = jitted.lower(
+        ens.state,
+        jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=batch_sh),
+        jax.ShapeDtypeStruct(y.shape, y.dtype, sharding=batch_sh),
+    ).compile()
+    return compiled, time.perf_counter() - t0
+
+
+@dataclasses.dataclass
+class Fit:
+    ensemble: Ensemble
     train_seconds: float
+    compile_seconds: float
     steps_per_second: float
 
 
-def _initial_state(spec: tasks.RunSpec, tx: optax.GradientTransformation):
-    model = spec.build(nnx.Rngs(spec.seed))
-    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
-    model.eval()
-    eval_graphdef = nnx.graphdef(model)
-    state = {
-        "params": params,
-        "rest": rest,
-        "opt": tx.init(params),
-        "step": jnp.zeros((), jnp.int32),
-        "key": jax.random.key_data(jax.random.key(spec.seed)),
-    }
-    num_params = sum(int(np.prod(p.shape)) for p in jax.tree.leaves(params))
-    return graphdef, eval_graphdef, state, num_params
+class _Log:
+    """Loss curve (``metrics.jsonl``: one row per ``log_every`` steps, a loss per seed), the
+    progress bar, and the finiteness check of the steps since the last flush."""
+
+    def __init__(self, spec, path: Path, start: int, total: int, writer: bool):
+        self.spec, self.path, self.writer = spec, path, writer
+        self.pending: list[dict[str, jax.Array]] = []
+        self.t_last = time.perf_counter()
+        self.bar = tqdm(
+            total=total,
+            initial=start,
+            desc=f"{spec.task} {spec.method} seeds {','.join(map(str, spec.seeds))}",
+            unit="step",
+            dynamic_ncols=True,
+            leave=False,
+            disable=not writer,
+        )
+
+    def flush(self, done: int, last_good: int | None, ckpt_dir: str, val: Any = None) -> None:
+        values = jax.device_get(self.pending)
+        self.pending = []
+        first = done - len(values)
+        for i, v in enumerate(values):
+            finite = np.asarray(v["finite"])
+            bad = [s for s, ok in zip(self.spec.seeds, finite, strict=True) if not ok]
+            if bad:
+                where = (
+                    f"step {last_good} is kept in {ckpt_dir}" if last_good else "none was written"
+                )
+                raise TrainingDiverged(
+                    f"{self.spec.task}: method {self.spec.method!r} diverged in seed(s) "
+                    f"{', '.join(map(str, bad))} at step {first + i + 1}: loss = "
+                    f"{np.asarray(v['loss']).tolist()} per seed (or a non-finite gradient / "
+                    f"parameter). Training stopped; the last good checkpoint {where}. Lower "
+                    "--learning-rate or check the method."
+                )
+        now = time.perf_counter()
+        rate = len(values) / max(now - self.t_last, 1e-9)
+        self.t_last = now
+        loss = np.mean([np.asarray(v["loss"], np.float64) for v in values], axis=0)
+        if self.writer:
+            row = {"step": done, "loss": loss.tolist(), "steps_per_second": rate}
+            if val is not None:
+                row["val_loss"] = np.asarray(val, np.float64).tolist()
+            files.append_jsonl(self.path, row)
+        self.bar.set_postfix(loss=f"{float(loss.mean()):.4g}", steps_s=f"{rate:.1f}")
+
+
+def _restore(ckpt: Checkpointer, ens: Ensemble, curve: Path, writer: bool) -> tuple[int, float]:
+    """Loads the newest readable checkpoint into ``ens``; returns ``(step, train_seconds)``."""
+    restored = ckpt.restore_latest(ens.state)
+    if restored is None:
+        if writer and curve.exists():
+            curve.unlink()
+        return 0, 0.0
+    ens.state, meta = restored
+    if int(meta["data_position"]) != int(meta["step"]) or meta["seeds"] != list(ens.spec.seeds):
+        raise RuntimeError(f"checkpoint in {ckpt.directory} is inconsistent: {meta}")
+    if writer:
+        files.truncate_jsonl(curve, int(meta["step"]))
+    return int(meta["step"]), float(meta["train_seconds"])
+
+
+def _validation(ens: Ensemble, mesh: Mesh) -> Callable[[Any], Any]:
+    """The loss of every seed's model (evaluation mode) on ``spec.validation``, or None."""
+    if ens.spec.validation is None:
+        return lambda state: None
+    x, y = (place(mesh, P(), a) for a in ens.spec.validation)
+
+    def loss(state):
+        return ens.spec.loss(nnx.merge(ens.eval_graphdef, state["params"], state["rest"]), x, y)
+
+    return jax.jit(jax.vmap(loss))
 
 
 def fit(
     spec: tasks.RunSpec,
     config: configs.Config,
-    mesh: Mesh,
     run_dir: Path,
     *,
     interrupt_at: int | None = None,
 ) -> Fit:
-    """Trains one run, resuming from its newest readable checkpoint in ``run_dir``."""
-    tx = make_optimizer(config)
-    graphdef, eval_graphdef, state, num_params = _initial_state(spec, tx)
-    state = replicate(mesh, state)
-    ckpt = Checkpointer(run_dir / "checkpoints")
-    curve = run_dir / "metrics.jsonl"
-    writer = jax.process_index() == 0
-    start, prior_seconds = 0, 0.0
-    restored = ckpt.restore_latest(state)
-    if restored is not None:
-        state, meta = restored
-        start, prior_seconds = int(meta["step"]), float(meta["train_seconds"])
-        if int(meta["data_position"]) != start:
-            raise RuntimeError(f"checkpoint in {ckpt.directory} is inconsistent: {meta}")
-        if writer:
-            files.truncate_jsonl(curve, start)
-    elif writer and curve.exists():
-        curve.unlink()
+    """Trains the seeds of ``spec`` together, resuming from the newest checkpoint in ``run_dir``.
 
-    repl, batch_sh = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
-    step_fn = jax.jit(
-        lambda s, x, y: train_step(graphdef, tx, spec.loss, s, x, y),
-        in_shardings=(repl, batch_sh, batch_sh),
-        out_shardings=(repl, repl),
-        donate_argnums=(0,),
-    )
-    last_good = start if restored is not None else None
-    pending: list[dict[str, jax.Array]] = []
-    bar = tqdm(
-        total=config.steps,
-        initial=start,
-        desc=f"{spec.task} {spec.method} seed {spec.seed}",
-        unit="step",
-        dynamic_ncols=True,
-        leave=False,
-        disable=not writer,
-    )
-    t0, t_log, steps_done = time.perf_counter(), time.perf_counter(), 0
+    Raises:
+      TrainingDiverged: a non-finite loss, gradient or parameter in any seed (named).
+      Interrupted: Ctrl-C, or ``interrupt_at`` reached (testing hook).
+    """
+    tx = make_optimizer(config)
+    mesh = make_mesh(len(spec.seeds))
+    ens = init_ensemble(spec, tx)
+    ens.state = jax.device_put(ens.state, NamedSharding(mesh, P("seed")))
+    ckpt = Checkpointer(run_dir / "checkpoints")
+    writer = jax.process_index() == 0
+    curve = run_dir / "metrics.jsonl"
+    start, prior_seconds = _restore(ckpt, ens, curve, writer)
+    step_fn, compile_seconds = compile_step(ens, tx, mesh)
+    validate = _validation(ens, mesh)
+    last_good = start or None
+    log = _Log(spec, curve, start, config.steps, writer)
+    t0, done = time.perf_counter(), start
     try:
         for step in range(start, config.steps):
-            x, y = spec.batch(step)
-            state, out = step_fn(state, shard_batch(mesh, x), shard_batch(mesh, y))
-            pending.append(out)
-            steps_done += 1
+            x, y = ensemble_batch(spec, step)
+            ens.state, out = step_fn(
+                ens.state, place(mesh, P("seed", "data"), x), place(mesh, P("seed", "data"), y)
+            )
+            log.pending.append(out)
             done = step + 1
             save = done % config.checkpoint_every == 0 or done == config.steps
             if save or done % config.log_every == 0:
-                values = jax.device_get(pending)
-                pending = []
-                first = done - len(values)
-                for i, v in enumerate(values):
-                    if not bool(v["finite"]):
-                        where = (
-                            f"step {last_good} is kept in {ckpt.directory}"
-                            if last_good is not None
-                            else "none was written yet"
-                        )
-                        raise TrainingDiverged(
-                            f"{spec.task}: method {spec.method!r} (seed {spec.seed}) diverged at "
-                            f"step {first + i + 1}: loss = {float(v['loss'])} (or a non-finite "
-                            f"gradient / parameter). Training stopped; the last good checkpoint "
-                            f"{where}. Lower --learning-rate or check the method."
-                        )
-                now = time.perf_counter()
-                rate = len(values) / max(now - t_log, 1e-9)
-                t_log = now
-                loss = float(np.mean([float(v["loss"]) for v in values]))
-                if writer:
-                    files.append_jsonl(
-                        curve, {"step": done, "loss": loss, "steps_per_second": rate}
-                    )
-                bar.set_postfix(loss=f"{loss:.4g}", steps_s=f"{rate:.1f}")
+                log.flush(done, last_good, ckpt.directory, validate(ens.state))
             if save:
-                seconds = prior_seconds + time.perf_counter() - t0
                 meta = {
                     "step": done,
                     "data_position": done,
-                    "train_seconds": seconds,
+                    "train_seconds": prior_seconds + time.perf_counter() - t0,
                     "task": spec.task,
                     "method": spec.method,
-                    "seed": spec.seed,
+                    "seeds": list(spec.seeds),
                 }
-                ckpt.save(done, state, meta)
+                ckpt.save(done, ens.state, meta)
                 last_good = done
-            bar.update(1)
+            log.bar.update(1)
             if interrupt_at is not None and done == interrupt_at:
-                raise Interrupted(f"interrupted after step {done}")
+                raise Interrupted(done, last_good)
+    except KeyboardInterrupt:
+        raise Interrupted(done, last_good) from None
     finally:
-        bar.close()
+        log.bar.close()
         ckpt.close()
     session = time.perf_counter() - t0
+    trained = config.steps - start
     return Fit(
-        state=state,
-        graphdef=graphdef,
-        eval_graphdef=eval_graphdef,
-        num_params=num_params,
+        ensemble=ens,
         train_seconds=prior_seconds + session,
-        steps_per_second=steps_done / session if steps_done else float("nan"),
+        compile_seconds=compile_seconds,
+        steps_per_second=trained / session if trained else float("nan"),
     )
 
 
-def save_params(path: Path, params: Any) -> None:
-    """The trained parameters as ``.npz`` (keys are the module paths), written atomically."""
-    flat = {
+def flat_params(params: Any) -> dict[str, np.ndarray]:
+    """The parameters as ``{module path: array}`` (keys joined with ``/``)."""
+    return {
         "/".join(str(getattr(k, "key", getattr(k, "name", k))) for k in path_): np.asarray(v)
         for path_, v in jax.tree_util.tree_flatten_with_path(params)[0]
     }
-    buf = io.BytesIO()
-    np.savez(buf, **flat)
-    files.write_bytes(path, buf.getvalue())
-
-
-def save_artefacts(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    files.write_bytes(path, buf.getvalue())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,48 +436,48 @@ def _check_workdir(workdir: Path) -> None:
         raise ConfigError(f"workdir {str(workdir)!r} is not writable: {e}") from None
 
 
-def plan(config: configs.Config, workdir: str | os.PathLike) -> list[tasks.RunSpec]:
-    """Validates everything that can be checked before training and returns the runs.
+def _check_same_config(workdir: Path, config: configs.Config) -> None:
+    """Refuses a workdir whose runs were trained with other settings (selection flags such as
+    ``--methods`` and ``--seeds`` may differ: they add runs)."""
+    saved = files.read_json(workdir / "config.json")
+    if saved is None:
+        return
+    now = configs.to_dict(config)
+    differ = [
+        k for k in now if k not in configs.SELECTION_FIELDS and k in saved and saved[k] != now[k]
+    ]
+    if saved.get("task") != now["task"]:
+        differ = ["task"]
+    if differ:
+        flags = ", ".join(
+            f"--{k.replace('_', '-')} {configs.show(saved[k])} (now {configs.show(now[k])})"
+            for k in differ
+        )
+        raise ConfigError(
+            f"workdir {str(workdir)!r} holds runs trained with {flags}; a report must not mix "
+            "configurations. Use another --workdir, or rerun with the same flags to resume."
+        )
+
+
+def plan(config: configs.Config, workdir: str | os.PathLike) -> tasks.Task:
+    """Validates everything that can be checked before training and returns the task.
 
     Raises:
-      ConfigError: unknown method (with the valid names), a method that cannot do the requested
-        scale or image size, a batch size that does not divide over the devices, a non-positive
-        step count, no seeds, or an unwritable workdir.
+      ConfigError: any invalid option (named, with its value and what is valid), a workdir holding
+        runs of another configuration, or an unwritable workdir.
     """
-    if config.steps < 1:
-        raise ConfigError(f"--steps must be >= 1; got {config.steps}.")
-    if not config.seeds:
-        raise ConfigError("--seeds must list at least one seed, e.g. --seeds 0,1,2.")
-    for name in ("batch_size", "log_every", "checkpoint_every"):
-        if getattr(config, name) < 1:
-            raise ConfigError(
-                f"--{name.replace('_', '-')} must be >= 1; got {getattr(config, name)}."
-            )
-    n = jax.device_count()
-    if config.batch_size % n:
+    configs.validate(config)
+    task = tasks.make(config)
+    data_devices = jax.device_count() // math.gcd(jax.device_count(), len(config.seeds))
+    if config.batch_size % data_devices:
         raise ConfigError(
-            f"--batch-size {config.batch_size} does not divide over the {n} devices; use a "
-            f"multiple of {n} (e.g. {n * max(1, round(config.batch_size / n))})."
+            f"--batch-size {config.batch_size} does not divide over the {data_devices} devices of "
+            f"the data axis; use a multiple of {data_devices}."
         )
-    runs = tasks.sr_runs(config) if config.task == "sr" else tasks.seg_runs(config)
-    _check_workdir(Path(workdir))
-    return runs
-
-
-def _record(spec, metrics_, baseline, fit_: Fit | None, config, steps) -> dict[str, Any]:
-    return {
-        "task": spec.task if spec is not None else "sr",
-        "method": spec.method if spec is not None else BASELINE,
-        "seed": spec.seed if spec is not None else None,
-        "metrics": metrics_,
-        "baseline": baseline,
-        "params": fit_.num_params if fit_ else 0,
-        "steps": steps,
-        "train_seconds": fit_.train_seconds if fit_ else 0.0,
-        "steps_per_second": fit_.steps_per_second if fit_ else None,
-        "device": device_description(),
-        "versions": versions(),
-    }
+    workdir = Path(workdir)
+    _check_workdir(workdir)
+    _check_same_config(workdir, config)
+    return task
 
 
 def train_and_evaluate(
@@ -381,91 +486,81 @@ def train_and_evaluate(
     *,
     interrupt_at: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Runs every (method, seed) of ``config`` in ``workdir`` and writes results and the report.
+    """Runs every (method, seeds) ensemble of ``config`` in ``workdir``; writes results and report.
 
     Args:
       config: an ``SRConfig`` or ``SegConfig``.
       workdir: output directory; rerunning with the same one resumes.
       interrupt_at: testing hook that simulates a kill right after that step of the first unfinished
-        run (checkpoints written up to then stay, nothing else is written).
+        ensemble (checkpoints written up to then stay, nothing else is written).
 
     Returns:
-      The records of ``results.json``.
+      The records of ``results.json`` (one per method and seed).
 
     Raises:
       ConfigError: invalid configuration, before anything is trained.
       TrainingDiverged: a non-finite loss; the message names the task, method, seed and step.
+      Interrupted: Ctrl-C (or ``interrupt_at``); rerunning resumes.
     """
     if config.distributed:
         jax.distributed.initialize()
     workdir = Path(workdir)
-    runs = plan(config, workdir)
+    task = plan(config, workdir)
     writer = jax.process_index() == 0
-    saved = files.read_json(workdir / "config.json")
-    if saved is not None and saved != configs.to_dict(config) and writer:
-        print(
-            f"note: {workdir}/config.json differs from this config; it is overwritten and "
-            "finished runs in results.json are kept",
-            file=sys.stderr,
-        )
+    results_path = workdir / RESULTS
     if writer:
         files.write_json(workdir / "config.json", configs.to_dict(config))
-    mesh = make_mesh()
-    results_path = workdir / RESULTS
     done = {(r["task"], r["method"], r["seed"]) for r in files.read_json(results_path, [])}
+    common = {"device": device_description(), "versions": versions(), "steps": config.steps}
 
-    baseline, baselines = None, {}
-    if config.task == "sr":
-        baseline, per = tasks.sr_bicubic(config)
-        for seed in config.seeds:
-            if ("sr", BASELINE, seed) not in done and writer:
-                rec = _record(None, {**baseline, "per_image": per}, baseline, None, config, 0)
-                rec["seed"] = seed
-                rec.update({"arch": None, "scale": config.scale})
-                files.append_record(results_path, rec)
-        if writer:
-            save_artefacts(workdir / "runs" / "sr" / "reference.npz", tasks.sr_figure_crops(config))
+    if writer:
+        for rec in task.reference_records(done):
+            no_training = {"train_seconds": 0.0, "steps_per_second": None}
+            files.append_record(results_path, {**common, **no_training, **rec})
+        task.write_references(workdir)
 
-    for spec in runs:
-        if spec.key in done:
+    for spec in task.runs():
+        todo = tuple(s for s in spec.seeds if (spec.task, spec.method, s) not in done)
+        if not todo:
             continue
-        run_dir = workdir / "runs" / spec.dirname
-        f = fit(spec, config, mesh, run_dir, interrupt_at=interrupt_at)
-        predict_fn = jax.jit(lambda s, x, g=f.eval_graphdef: eval_step(g, s, x))
-        repl = NamedSharding(mesh, P())
+        spec = dataclasses.replace(spec, seeds=todo)
+        run_dir = workdir / spec.dirname
+        ens_dir = run_dir / ("seeds-" + "-".join(map(str, spec.seeds)))
+        f = fit(spec, config, ens_dir, interrupt_at=interrupt_at)
+        ens = f.ensemble
+        predict_fn = jax.jit(lambda s, x, g=ens.eval_graphdef: eval_step(g, s, x))
+        for i, seed in enumerate(spec.seeds):
+            state_i = ens.seed_state(i)
 
-        def predict(x, f=f, predict_fn=predict_fn, repl=repl):
-            return np.asarray(predict_fn(f.state, jax.device_put(jnp.asarray(x), repl)))
+            def predict(x, state_i=state_i, predict_fn=predict_fn):
+                return np.asarray(predict_fn(state_i, jnp.asarray(x)))
 
-        scores, artefacts = spec.evaluate(predict)
-        if config.task == "seg":
-            base = baselines.get((spec.task, spec.info["arch"], spec.seed))
-            if spec.info["down"] == config.down and spec.info["up"] == config.up:
-                baselines[(spec.task, spec.info["arch"], spec.seed)] = scores
-                base = scores
-        else:
-            base = baseline
-        rec = _record(spec, scores, base, f, config, config.steps)
-        rec.update(spec.info)
-        if writer:
-            save_params(run_dir / "params.npz", f.state["params"])
-            save_artefacts(run_dir / "artefacts.npz", artefacts)
-            files.append_record(results_path, rec)
-        _print_run(rec)
+            scores, artefacts = spec.evaluate(predict)
+            rec = {
+                **common,
+                "task": spec.task,
+                "method": spec.method,
+                "seed": seed,
+                "metrics": scores,
+                "params": ens.num_params,
+                "ensemble_seeds": list(spec.seeds),
+                "train_seconds": f.train_seconds,
+                "compile_seconds": f.compile_seconds,
+                "steps_per_second": f.steps_per_second,
+                "curve": str((ens_dir / "metrics.jsonl").relative_to(workdir)),
+                "curve_column": i,
+                **spec.info,
+            }
+            rec["baseline"] = task.baseline_for(rec, files.read_json(results_path, []))
+            if writer:
+                seed_dir = run_dir / f"seed{seed}"
+                files.write_npz(seed_dir / "params.npz", flat_params(state_i["params"]))
+                files.write_npz(seed_dir / "artefacts.npz", artefacts, compress=True)
+                files.append_record(results_path, rec)
+            tqdm.write(task.run_line(rec))
 
     records = files.read_json(results_path, [])
     if writer:
-        report.write_report(config, workdir, records)
-        print(report.summary(config, records, workdir))
+        report.write_report(task, workdir, records)
+        print(report.summary(task, records, workdir))
     return records
-
-
-def _print_run(rec: dict[str, Any]) -> None:
-    m = rec["metrics"]
-    main = (
-        ("psnr_y", "ssim_y") if rec["task"] == "sr" else ("miou", "pixel_acc", "shift_consistency")
-    )
-    shown = ", ".join(f"{k} {m[k]:.4f}" for k in main if k in m and math.isfinite(m[k]))
-    tqdm.write(
-        f"{rec['task']} {rec['method']} seed {rec['seed']}: {shown} ({rec['train_seconds']:.1f} s)"
-    )

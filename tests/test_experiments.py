@@ -1,7 +1,8 @@
-"""The experiment runner (``experiments/``): end-to-end runs of tiny configurations of both tasks,
-resume after a kill with bitwise-equal parameters, data-parallel training on 4 host devices equal to
-one device, a divergence stop, metric parity with scikit-image, rejection of bad input before
-training, and deterministic datasets."""
+"""The experiment runner (``experiments/``): end-to-end runs of tiny configurations of both tasks;
+the seed ensemble equals its seeds trained one by one, each on the stream its seed names; resume
+after a kill with bitwise-equal parameters; seeds and batch split over 4 host devices equal to one
+device; a divergence stop naming the seed; metric parity with scikit-image; rejection of bad input
+before training; and deterministic datasets. Statistics: tests/test_experiment_stats.py."""
 
 import dataclasses
 import json
@@ -21,8 +22,8 @@ import skimage.data
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from experiments import __main__ as cli
-from experiments import configs, data, metrics, report, tasks, train
-from experiments.models import BASELINE, ConfigError
+from experiments import configs, data, metrics, seg, sr, train
+from experiments.configs import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 RECORD_KEYS = {
@@ -42,6 +43,7 @@ RECORD_KEYS = {
 # A few-second SR configuration: one small training photo, one held-out photo, 4-patch batches.
 TINY_SR = configs.SRConfig(
     methods=("pixel_shuffle",),
+    seeds=(0, 1),
     steps=6,
     batch_size=4,
     patch_size=8,
@@ -53,6 +55,7 @@ TINY_SR = configs.SRConfig(
 )
 TINY_SEG = configs.SegConfig(
     methods=("max_pool",),
+    seeds=(0,),
     steps=2,
     datasets=("shapes",),
     archs=("unet",),
@@ -66,14 +69,14 @@ TINY_SEG = configs.SegConfig(
 )
 
 
-def _params(workdir: Path, task: str, method: str, seed: int = 0) -> dict[str, np.ndarray]:
-    with np.load(workdir / "runs" / task / method / f"seed{seed}" / "params.npz") as f:
+def _params(workdir: Path, method: str, seed: int = 0) -> dict[str, np.ndarray]:
+    with np.load(workdir / method / f"seed{seed}" / "params.npz") as f:
         return {k: f[k] for k in f.files}
 
 
 @pytest.fixture(scope="module")
 def sr_run(tmp_path_factory):
-    """The uninterrupted reference run of TINY_SR."""
+    """The uninterrupted reference run of TINY_SR: seeds 0 and 1 as one ensemble."""
     workdir = tmp_path_factory.mktemp("sr_full")
     train.train_and_evaluate(TINY_SR, workdir)
     return workdir
@@ -81,77 +84,98 @@ def sr_run(tmp_path_factory):
 
 def test_sr_run_writes_results_report_figures_and_curves(sr_run):
     records = json.loads((sr_run / "results.json").read_text())
-    assert [r["method"] for r in records] == [BASELINE, "pixel_shuffle"]
+    assert [(r["method"], r["seed"]) for r in records] == [
+        (sr.BASELINE, 0),
+        (sr.BASELINE, 1),
+        ("pixel_shuffle", 0),
+        ("pixel_shuffle", 1),
+    ]
     for r in records:
         assert RECORD_KEYS <= set(r), RECORD_KEYS - set(r)
-        assert r["task"] == "sr" and r["seed"] == 0
+        assert r["task"] == "sr"
         assert set(r["baseline"]) == {"psnr_y", "ssim_y"}
         assert np.isfinite(r["metrics"]["psnr_y"]) and 0 < r["metrics"]["ssim_y"] <= 1
-    assert records[1]["steps"] == 6 and records[1]["params"] > 0
-    assert records[0]["metrics"]["psnr_y"] == records[1]["baseline"]["psnr_y"]
+    trained = records[2:]
+    assert all(r["steps"] == 6 and r["params"] > 0 for r in trained)
+    assert all(r["ensemble_seeds"] == [0, 1] for r in trained)
+    assert records[0]["metrics"]["psnr_y"] == records[2]["baseline"]["psnr_y"]
+    assert trained[0]["metrics"] != trained[1]["metrics"]  # two inits, two data streams
     assert configs.from_dict(json.loads((sr_run / "config.json").read_text())) == TINY_SR
-    for name in ("report.md", "sr_crops.png", "curves_sr.png"):
+    mode = 0o666 & ~_umask()  # files are written as open() would, not 0600
+    for name in ("report.md", "sr_crops.png", "curves_sr.png", "results.json"):
         assert (sr_run / name).stat().st_size > 0, name
-    curve = [
-        json.loads(line)
-        for line in (sr_run / "runs/sr/pixel_shuffle/seed0/metrics.jsonl").read_text().splitlines()
-    ]
+        assert (sr_run / name).stat().st_mode & 0o777 == mode, name
+    # Run folders sit directly under the workdir (not runs/sr/runs/sr/...).
+    assert (sr_run / "pixel_shuffle" / "seed1" / "params.npz").exists()
+    curve = [json.loads(x) for x in (sr_run / trained[0]["curve"]).read_text().splitlines()]
     assert [row["step"] for row in curve] == [2, 4, 6]
-    report = (sr_run / "report.md").read_text()
-    assert "pixel_shuffle" in report and "Δ PSNR-Y vs bicubic" in report
+    assert all(len(row["loss"]) == 2 for row in curve)  # one loss per seed
+    text = (sr_run / "report.md").read_text()
+    assert "methods = pixel_shuffle\n" in text  # resolved names, not 'default'
+    assert "95% Student-t interval" in text and "Per image" in text
 
 
-def test_seg_run_writes_results_with_seg_metrics(tmp_path):
-    train.train_and_evaluate(TINY_SEG, tmp_path)
-    (record,) = json.loads((tmp_path / "results.json").read_text())
-    assert RECORD_KEYS <= set(record)
-    assert record["task"] == "seg-shapes" and record["method"] == "unet:max_pool+bilinear"
-    assert set(record["metrics"]) == {
-        "miou",
-        "pixel_acc",
-        "shift_consistency",
-        "miou_all_background",
-    }
-    assert all(0 <= v <= 1 for v in record["metrics"].values())
-    # Predicting background everywhere: IoU of background is its pixel fraction, 0 for every other
-    # class that occurs; classes absent from the labels are not averaged.
-    ev = data.seg_eval("shapes", TINY_SEG.num_eval, TINY_SEG.image_size, TINY_SEG.max_shift)
-    labels = ev.labels[:, : TINY_SEG.image_size, : TINY_SEG.image_size]
-    want = np.mean(labels == 0) / len(np.unique(labels))
-    np.testing.assert_allclose(record["metrics"]["miou_all_background"], want, rtol=1e-6)
-    for name in ("report.md", "masks_seg-shapes.png", "curves_seg-shapes.png"):
-        assert (tmp_path / name).stat().st_size > 0, name
-    assert "Skip connections" in (tmp_path / "report.md").read_text()
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_ensemble_equals_its_seeds_trained_one_by_one(sr_run, tmp_path):
+    train.train_and_evaluate(dataclasses.replace(TINY_SR, seeds=(1,)), tmp_path)
+    alone, together = _params(tmp_path, "pixel_shuffle", 1), _params(sr_run, "pixel_shuffle", 1)
+    assert alone.keys() == together.keys()
+    for k in alone:
+        # vmap batches the convolutions of both seeds: float32 rounding only.
+        np.testing.assert_allclose(together[k], alone[k], rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_each_seed_trains_on_the_stream_its_seed_names():
+    (spec,) = sr.SRTask(dataclasses.replace(TINY_SR, seeds=(3, 0, 7))).runs()
+    d = data.load_sr(TINY_SR.train_images, TINY_SR.test_images, TINY_SR.scale)
+    for step in (0, 5):
+        x, y = train.ensemble_batch(spec, step)
+        assert x.shape == (3, 4, 8, 8, 1) and y.shape == (3, 4, 24, 24, 1)
+        for i, seed in enumerate((3, 0, 7)):
+            want = data.sr_batch(d, seed, step, TINY_SR.batch_size, TINY_SR.patch_size)
+            np.testing.assert_array_equal(x[i], want[0])
+            np.testing.assert_array_equal(y[i], want[1])
+    assert not np.array_equal(x[0], x[1])
 
 
 def test_resume_after_kill_is_bitwise_equal_and_ignores_partial_checkpoints(sr_run, tmp_path):
-    with pytest.raises(train.Interrupted):
+    with pytest.raises(train.Interrupted, match="interrupted at step 5"):
         train.train_and_evaluate(TINY_SR, tmp_path, interrupt_at=5)
-    ckpt = tmp_path / "runs/sr/pixel_shuffle/seed0/checkpoints"
+    ckpt = tmp_path / "pixel_shuffle/seeds-0-1/checkpoints"
     assert sorted(p.name for p in ckpt.iterdir() if p.name.isdigit()) == ["2", "4"]
     # A kill during a save leaves Orbax's temporary directory; a damaged finalised step must not
-    # be trusted either. Both are skipped and the run resumes from step 4.
+    # be trusted either. Both are skipped and the run resumes from step 2.
     (ckpt / "5.orbax-checkpoint-tmp-1700000000").mkdir()
     (ckpt / "5.orbax-checkpoint-tmp-1700000000" / "junk").write_bytes(b"\0" * 10)
     shutil.rmtree(ckpt / "4" / "state")
     (ckpt / "4" / "state").mkdir()
     train.train_and_evaluate(TINY_SR, tmp_path)
-    full, resumed = _params(sr_run, "sr", "pixel_shuffle"), _params(tmp_path, "sr", "pixel_shuffle")
-    assert full.keys() == resumed.keys()
-    for k in full:
-        np.testing.assert_array_equal(full[k], resumed[k], err_msg=k)
+    for seed in (0, 1):
+        full, resumed = (
+            _params(sr_run, "pixel_shuffle", seed),
+            _params(tmp_path, "pixel_shuffle", seed),
+        )
+        assert full.keys() == resumed.keys()
+        for k in full:
+            np.testing.assert_array_equal(full[k], resumed[k], err_msg=k)
     a = json.loads((sr_run / "results.json").read_text())
     b = json.loads((tmp_path / "results.json").read_text())
-    assert [r["metrics"] for r in a] == [r["metrics"] for r in b]  # same seed, same metrics
+    assert [r["metrics"] for r in a] == [r["metrics"] for r in b]
 
 
-def test_four_host_devices_match_one_device(sr_run, tmp_path):
+def test_four_host_devices_split_seeds_and_batch_and_match_one_device(sr_run, tmp_path):
     env = dict(
         os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
     )
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     code = (
         "import jax, sys; from experiments import configs, train; assert jax.device_count() == 4;"
+        "mesh = train.make_mesh(2); assert dict(mesh.shape) == {'seed': 2, 'data': 2}, mesh;"
         f"cfg = configs.from_dict({configs.to_dict(TINY_SR)!r});"
         "train.train_and_evaluate(cfg, sys.argv[1])"
     )
@@ -164,36 +188,61 @@ def test_four_host_devices_match_one_device(sr_run, tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    (record,) = [
-        r
-        for r in json.loads((tmp_path / "results.json").read_text())
-        if r["method"] == "pixel_shuffle"
-    ]
-    assert record["device"].startswith("4 x")
-    one, four = _params(sr_run, "sr", "pixel_shuffle"), _params(tmp_path, "sr", "pixel_shuffle")
-    for k in one:
-        # The gradient all-reduce sums in another order: float32 rounding only.
-        np.testing.assert_allclose(four[k], one[k], rtol=1e-4, atol=1e-5, err_msg=k)
+    records = json.loads((tmp_path / "results.json").read_text())
+    assert all(r["device"].startswith("4 x") for r in records)
+    for seed in (0, 1):
+        one, four = _params(sr_run, "pixel_shuffle", seed), _params(tmp_path, "pixel_shuffle", seed)
+        for k in one:
+            # The gradient all-reduce over the data axis sums in another order: rounding only.
+            np.testing.assert_allclose(four[k], one[k], rtol=1e-4, atol=1e-5, err_msg=k)
 
 
-def test_non_finite_loss_stops_naming_method_and_step_and_keeps_last_checkpoint(tmp_path):
-    # Warmup from 0: step 1 trains at lr 0 (checkpointed), step 2 at 5e29 overflows.
-    cfg = configs.from_dict(
-        {
-            **configs.to_dict(TINY_SR),
-            "learning_rate": 1e30,
-            "warmup_steps": 2,
-            "checkpoint_every": 1,
-            "log_every": 1,
-        }
-    )
-    with pytest.raises(train.TrainingDiverged, match=r"'pixel_shuffle'.*step 2") as err:
+def test_non_finite_loss_in_one_seed_stops_naming_that_seed_and_keeps_last_checkpoint(
+    tmp_path, monkeypatch
+):
+    real = data.sr_batch
+
+    def poisoned(d, seed, step, *args):
+        x, y = real(d, seed, step, *args)
+        return (x * np.float32(np.inf), y) if seed == 1 and step >= 1 else (x, y)
+
+    monkeypatch.setattr(data, "sr_batch", poisoned)
+    cfg = dataclasses.replace(TINY_SR, checkpoint_every=1, log_every=1)
+    with pytest.raises(
+        train.TrainingDiverged, match=r"'pixel_shuffle' diverged in seed\(s\) 1 at step 2"
+    ) as err:
         train.train_and_evaluate(cfg, tmp_path)
     assert "step 1 is kept" in str(err.value)
-    ckpt = tmp_path / "runs/sr/pixel_shuffle/seed0/checkpoints"
+    ckpt = tmp_path / "pixel_shuffle/seeds-0-1/checkpoints"
     assert [p.name for p in ckpt.iterdir() if p.name.isdigit()] == ["1"]
     records = json.loads((tmp_path / "results.json").read_text())
-    assert [r["method"] for r in records] == [BASELINE]  # no record for the diverged run
+    assert {r["method"] for r in records} == {sr.BASELINE}  # no record for the diverged ensemble
+
+
+def test_seg_run_writes_results_with_seg_metrics_and_reference_rows(tmp_path):
+    train.train_and_evaluate(TINY_SEG, tmp_path)
+    background, record = json.loads((tmp_path / "results.json").read_text())
+    assert RECORD_KEYS <= set(record)
+    assert record["task"] == "seg-shapes" and record["method"] == "unet:max_pool+bilinear"
+    assert set(record["metrics"]) == {"miou", "pixel_acc", "shift_consistency"}
+    assert all(0 <= v <= 1 for v in record["metrics"].values())
+    assert background["method"] == seg.BACKGROUND and background["reference"]
+    # Predicting background everywhere: IoU of background is its pixel fraction, 0 for every other
+    # class that occurs; classes absent from the labels are not averaged. A constant map agrees
+    # with itself under any shift.
+    ev = data.seg_eval("shapes", TINY_SEG.num_eval, TINY_SEG.image_size, TINY_SEG.max_shift)
+    labels = ev.labels[:, : TINY_SEG.image_size, : TINY_SEG.image_size]
+    want = np.mean(labels == 0) / len(np.unique(labels))
+    np.testing.assert_allclose(background["metrics"]["miou"], want, rtol=1e-6)
+    assert background["metrics"]["shift_consistency"] == 1.0
+    for name in ("report.md", "masks_seg-shapes.png", "curves_seg-shapes.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert (tmp_path / "shapes" / "unet-max_pool+bilinear" / "seed0" / "params.npz").exists()
+    text = (tmp_path / "report.md").read_text()
+    assert "Skip connections" in text and seg.BACKGROUND in text
+    cb = json.loads((tmp_path / seg.CHECKERBOARD).read_text())
+    assert len(cb["pixel_shuffle"]) == 5 and max(cb["pixel_shuffle"]) < 1e-5  # ICNR
+    assert min(cb["conv_transpose"]) > 1e-2  # uneven overlap
 
 
 def test_psnr_ssim_match_scikit_image():
@@ -250,20 +299,6 @@ def test_segmentation_metrics_hand_computed():
     np.testing.assert_allclose(got, 2 / 3)
 
 
-def test_seg_claims_are_judged_seed_by_seed():
-    def rec(seed, value):
-        return {"seed": seed, "metrics": {"m": value}}
-
-    a = [rec(0, 0.5), rec(1, 0.7), rec(2, 0.9)]
-    b = [rec(2, 0.8), rec(0, 0.6), rec(3, 0.0)]  # seed 3 has no partner; order does not matter
-    np.testing.assert_allclose(report.paired_differences(a, b, "m"), [-0.1, 0.1])
-    assert report.sign_verdict([0.1, 0.2, 0.01]) == "reproduced on all 3 seeds"
-    assert report.sign_verdict([-0.1, 0.05]).startswith("NOT reproduced (1 of 2")
-    assert report.sign_verdict([0.3, -0.1]).startswith("inconclusive (1 of 2")
-    assert report.sign_verdict([0.002]).startswith("reproduced on the one seed run (no spread")
-    assert report.sign_verdict([]) == "not measured"
-
-
 def test_checkerboard_score_zero_for_constant_and_positive_for_period_two():
     np.testing.assert_allclose(metrics.checkerboard_score(np.full((8, 8, 2), 3.0), 2), 0.0)
     pattern = np.tile(np.array([[1.0, 0.0], [0.0, 0.0]]), (4, 4))[..., None]
@@ -281,8 +316,8 @@ def test_checkerboard_score_zero_for_constant_and_positive_for_period_two():
         ),
         ({"methods": ("haar",)}, r"'haar' cannot upsample by --scale 3"),
         ({"arch": "vdsr"}, r"unknown --arch 'vdsr'"),
-        ({"loss": "l2"}, r"unknown --loss 'l2'; valid: \['mse', 'l1'\]"),
-        ({"steps": 0}, r"--steps must be >= 1"),
+        ({"loss": "l2"}, r"--loss 'l2': unknown; valid: \['mse', 'l1'\]"),
+        ({"steps": 0}, r"--steps 0: must be an integer >= 1"),
     ],
 )
 def test_rejects_bad_sr_config_before_training(tmp_path, monkeypatch, overrides, match):
@@ -299,7 +334,7 @@ def test_rejects_unwritable_workdir_and_indivisible_batch(tmp_path, monkeypatch)
     with pytest.raises(ConfigError, match="not writable"):
         train.train_and_evaluate(TINY_SR, blocker / "sub")
     monkeypatch.setattr(train.jax, "device_count", lambda: 4)
-    cfg = configs.from_dict({**configs.to_dict(TINY_SR), "batch_size": 6})
+    cfg = configs.from_dict({**configs.to_dict(TINY_SR), "batch_size": 6, "seeds": [0]})
     with pytest.raises(ConfigError, match=r"--batch-size 6 does not divide over the 4 devices"):
         train.train_and_evaluate(cfg, tmp_path / "w")
 
@@ -375,9 +410,9 @@ def test_self_ensemble_keeps_an_equivariant_upsampler_and_makes_any_net_equivari
         return up * (1.0 + np.arange(up.shape[2]))[None, None, :, None]
 
     # Through the runner's evaluation: bicubic "net" scores the bicubic baseline either way.
-    cfg = dataclasses.replace(TINY_SR, self_ensemble=True)
-    scores, _ = tasks.sr_runs(cfg)[0].evaluate(lambda b: data.bicubic_upscale(b, 3))
-    base, _ = tasks.sr_bicubic(cfg)
+    task = sr.SRTask(dataclasses.replace(TINY_SR, self_ensemble=True))
+    scores, _ = task.runs()[0].evaluate(lambda b: data.bicubic_upscale(b, 3))
+    base, _ = task.bicubic()
     for key in ("psnr_y", "ssim_y"):
         np.testing.assert_allclose(scores[key], base[key], rtol=1e-5)
         np.testing.assert_allclose(scores[f"{key}_single"], base[key], rtol=1e-6)
@@ -392,38 +427,54 @@ def test_self_ensemble_keeps_an_equivariant_upsampler_and_makes_any_net_equivari
     assert not np.allclose(ens, skewed(lr[None])[0])
 
 
-def test_sr_report_states_self_ensemble_and_single_pass_margins():
-    def rec(method, psnr, single=None):
-        m = {"psnr_y": psnr, "ssim_y": 0.9}
-        if single is not None:
-            m["psnr_y_single"] = single
-        return {
-            "task": "sr",
-            "method": method,
-            "seed": 0,
-            "metrics": m,
-            "baseline": {"psnr_y": 30.0, "ssim_y": 0.8},
-            "params": 10,
-            "steps": 100,
-            "steps_per_second": 5.0,
-        }
+def _sr_record(method, seed, psnr, single=None):
+    m = {"psnr_y": psnr, "ssim_y": 0.9}
+    if single is not None:
+        m["psnr_y_single"] = single
+    return {
+        "task": "sr",
+        "method": method,
+        "seed": seed,
+        "metrics": m,
+        "baseline": {"psnr_y": 30.0, "ssim_y": 0.8},
+        "steps": 100,
+    }
 
-    cfg = dataclasses.replace(TINY_SR, steps=100)
-    lines = report._sr_checks([rec(BASELINE, 30.0), rec("a", 31.05, 30.95)], cfg)
-    assert "**a**, +1.050 dB" in lines[0] and "a single pass scores +0.950 dB" in lines[0]
-    assert lines[2] == "- Margin >= 1.0 dB with self-ensemble: **yes** (+1.050 dB)."
-    # A workdir that mixes runs with and without the ensemble: the best (plain) one is not
-    # labelled as ensembled.
-    lines = report._sr_checks([rec("a", 31.05, 30.95), rec("b", 31.2)], cfg)
-    assert "**b**, +1.200 dB" in lines[0] and "self-ensemble" not in "".join(lines)
-    table = report._table("sr", report.group([rec(BASELINE, 30.0), rec("a", 31.05, 30.95)]))
-    assert table[0].endswith(
-        "| Δ PSNR-Y vs bicubic (dB) | Δ single pass (dB) | seeds | params | steps | steps/s |"
-    )
-    assert "| 1.050 | 0.950 |" in table[2]
-    lines = report._sr_checks([rec(BASELINE, 30.0), rec("a", 30.95)], cfg)
-    assert "self-ensemble" not in lines[0]
-    assert lines[2] == "- Margin >= 1.0 dB: **no** (+0.950 dB)."
+
+def test_sr_targets_are_judged_on_single_pass_margins_with_their_interval():
+    # Single-pass margins +1.3, +1.4, +1.5 dB: mean 1.4, sd 0.1, t(0.975, 2) = 4.303 so the
+    # interval is 1.4 +- 0.248: its low end 1.152 clears 1.0 and the worst seed clears 0.5.
+    recs = [_sr_record("a", s, 31.6 + s / 10, 31.3 + s / 10) for s in range(3)]
+    recs.append(_sr_record("b", 0, 31.0))
+    lines = sr._checks(recs, TINY_SR)
+    assert "**a**, single pass +1.400 dB (95% CI [+1.152, +1.648], sd 0.100, 3 seeds)" in lines[0]
+    assert "worst seed +1.300 dB" in lines[0]
+    assert "self-ensemble" in lines[1] and "+1.700 dB" in lines[1]
+    assert "**met** (worst seed +1.300 dB)" in lines[3]
+    assert "**met** (mean +1.400 dB, low end +1.152 dB, 3 seed(s))" in lines[4]
+    # Two seeds +0.4 and +1.0 (no self-ensemble): the quick target fails on the worst seed and
+    # the long one on the seed count and the interval.
+    lines = sr._checks([_sr_record("a", 0, 30.4), _sr_record("a", 1, 31.0)], TINY_SR)
+    assert "self-ensemble" not in "".join(lines)
+    assert "**NOT met** (worst seed +0.400 dB)" in lines[2]
+    assert "**NOT met** (mean +0.700 dB" in lines[3]
+
+
+def test_sr_rows_say_what_they_are_and_fixed_upsamplers_are_not_called_learned():
+    task = sr.SRTask(TINY_SR)
+    rs = [{"arch": "espcn", "residual": True}]
+    fixed = task.describe("bilinear", rs)
+    assert "ESPCN" in fixed and "fixed (parameter-free) `bilinear`" in fixed
+    assert "learned" not in fixed
+    assert "the learned `pixel_shuffle`" in task.describe("pixel_shuffle", rs)
+    assert "no network" in task.describe(sr.BASELINE, rs)
+
+
+def test_ycbcr_matches_scikit_image_and_inverts():
+    rgb = np.random.default_rng(2).uniform(size=(4, 5, 3))
+    ycc = data.rgb_to_ycbcr(rgb)
+    np.testing.assert_allclose(ycc * 255, skimage.color.rgb2ycbcr(rgb), rtol=1e-12)
+    np.testing.assert_allclose(data.ycbcr_to_rgb(ycc), rgb, atol=1e-12)
 
 
 def test_sr_patches_are_aligned_and_deterministic():
@@ -444,6 +495,7 @@ def test_bundled_photographs_load_without_network(monkeypatch):
 
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+    assert set(configs.PHOTO_NAMES) == set(data.PHOTOS)  # --help's list is the loader's
     for name in (*configs.TRAIN_PHOTOS, *configs.TEST_PHOTOS, *configs.VALIDATION_PHOTOS):
         y = data.load_photo_y(name)
         assert y.ndim == 3 and y.shape[-1] == 1
@@ -453,3 +505,19 @@ def test_bundled_photographs_load_without_network(monkeypatch):
     np.testing.assert_allclose(data.load_photo_y("camera")[..., 0], (16 + 219 * grey) / 255, 1e-6)
     assert not set(configs.TRAIN_PHOTOS) & {*configs.TEST_PHOTOS, *configs.VALIDATION_PHOTOS}
     assert data._horse_mask().any()
+
+
+def test_unrolled_and_vmapped_seeds_compute_the_same_as_a_loop():
+    rng = np.random.default_rng(3)
+    w = jnp.asarray(rng.normal(size=(3, 4, 5)), jnp.float32)
+    x = jnp.asarray(rng.normal(size=(3, 2, 4)), jnp.float32)
+
+    def one(w, x):
+        return {"y": jnp.tanh(x @ w), "n": jnp.sum(w)}
+
+    loop = [one(w[i], x[i]) for i in range(3)]
+    for unroll in (True, False):
+        got = train.over_seeds(one, 3, unroll=unroll)(w, x)
+        for i in range(3):
+            np.testing.assert_allclose(got["y"][i], loop[i]["y"], rtol=1e-6)
+            np.testing.assert_allclose(got["n"][i], loop[i]["n"], rtol=1e-6)

@@ -1,0 +1,132 @@
+"""``python -m experiments`` as a user meets it: bad flags are one line naming the flag, the value
+and what is valid, exit code 2, before training; Ctrl-C is one line and exit code 130; a workdir
+refuses runs of another configuration; --help lists the valid choices; --list-methods prints the
+method table; the seg default names only combinations that run."""
+
+import dataclasses
+import json
+
+import pytest
+
+from experiments import __main__ as cli
+from experiments import configs, models, train
+from resample_jax import methods as table
+
+TINY = [
+    "--methods",
+    "pixel_shuffle",
+    "--seeds",
+    "0",
+    "--steps",
+    "4",
+    "--batch-size",
+    "2",
+    "--patch-size",
+    "8",
+    "--warmup-steps",
+    "1",
+    "--train-images",
+    "astronaut",
+    "--test-images",
+    "chelsea",
+]
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["sr", "--scale", "0"], "--scale 0: must be an integer >= 2."),
+        (["sr", "--scale", "-2"], "--scale -2: must be an integer >= 2."),
+        (["sr", "--learning-rate", "-1"], "--learning-rate -1.0: must be a finite number > 0."),
+        (["sr", "--test-images", "lena"], "--test-images: unknown name 'lena'; valid: ["),
+        (["sr", "--train-images", "astronot"], "Did you mean 'astronaut'?"),
+        (["seg", "--datasets", "horses"], "--datasets: unknown name 'horses'; valid: ['shapes',"),
+        (["sr", "--steps", "0"], "--steps 0: must be an integer >= 1."),
+        (["sr", "--seeds", "1,1"], "--seeds 1,1: seeds must be distinct"),
+    ],
+)
+def test_bad_flags_are_one_line_with_exit_code_2_before_training(
+    argv, needle, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(train, "fit", lambda *a, **k: pytest.fail("trained despite bad input"))
+    assert cli.main([*argv, "--workdir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1, err
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, capsys, monkeypatch):
+    real = train.ensemble_batch
+
+    def interrupt(spec, step):
+        if step == 2:
+            raise KeyboardInterrupt
+        return real(spec, step)
+
+    monkeypatch.setattr(train, "ensemble_batch", interrupt)
+    assert cli.main(["sr", *TINY, "--workdir", str(tmp_path)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "interrupted at step 2; rerun the same command to resume"
+
+
+def test_workdir_refuses_to_mix_configurations(tmp_path, capsys, monkeypatch):
+    config = configs.from_namespace(configs.SRConfig, _parse(["sr", *TINY]))
+    (tmp_path / "config.json").write_text(json.dumps(configs.to_dict(config)))
+    monkeypatch.setattr(train, "fit", lambda *a, **k: pytest.fail("trained despite mixing"))
+    argv = ["sr", *TINY, "--steps", "50", "--workdir", str(tmp_path)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and "--steps 4 (now 50)" in err
+    # Selection flags add runs and are allowed: the check passes with other seeds.
+    train._check_same_config(tmp_path, dataclasses.replace(config, seeds=(0, 1, 2)))
+
+
+def _parse(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    cli.COMMANDS["sr"][1](sub.add_parser("sr"))
+    return parser.parse_args([*argv, "--workdir", "unused"])
+
+
+def test_help_lists_valid_choices_without_rst_markup(capsys):
+    for command, expected in (
+        ("sr", ["pixel_shuffle", "all", "espcn", "fsrcnn", "mse", "l1", "astronaut"]),
+        ("seg", ["down:max_blur_pool", "up:pixel_shuffle", "unet", "fcn32s", "shapes", "horse"]),
+    ):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        out = capsys.readouterr().out
+        for word in expected:
+            assert word in out, (command, word)
+        assert "``" not in out and ":func:" not in out
+
+
+def test_list_methods_prints_every_method(capsys):
+    assert cli.main(["--list-methods"]) == 0
+    out = capsys.readouterr().out
+    for name in [*table.downsampler_names(), *table.upsampler_names(include_paired=True)]:
+        assert f"\n{name} " in out, name
+
+
+def test_seg_default_names_only_combinations_that_run(capsys):
+    combos = models.resolve_seg_methods(configs.SegConfig())
+    assert ("fcn32s", "max_blur_pool") not in {(a, label) for a, label, _, _ in combos}
+    assert ("unet", "max_blur_pool") in {(a, label) for a, label, _, _ in combos}
+    assert "skipped" not in capsys.readouterr().err
+
+
+def test_experiments_is_installed_as_a_package_with_a_console_script():
+    from pathlib import Path
+
+    from setuptools import find_packages
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+    repo = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((repo / "pyproject.toml").read_text())
+    include = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert "experiments" in find_packages(str(repo), include=include)
+    module, _, attr = project["project"]["scripts"]["resample-jax-experiments"].partition(":")
+    assert (module, attr) == ("experiments.__main__", "main") and callable(cli.main)
