@@ -5,7 +5,8 @@ report.md, figures, loss curves and checkpoints go. Rerun the same command to re
 each method train together as one vectorised ensemble. Multi-host: start one process per host
 with --distributed (calls jax.distributed.initialize()).
 
-python -m experiments --list-methods prints the table of resampling methods.
+python -m experiments --list-methods prints the table of resampling methods; python -m experiments
+gallery --workdir DIR draws the gallery figures.
 """
 
 from __future__ import annotations
