@@ -17,11 +17,12 @@ from resample_jax._src.adaptive import (
     global_avg_pool,
     global_max_pool,
 )
+from resample_jax._src.alias_free import filtered_activation
 from resample_jax._src.blur import blur_pool, max_blur_pool
 from resample_jax._src.carafe import carafe
 from resample_jax._src.conv import resize_conv, strided_conv, subpixel_conv
 from resample_jax._src.dwt import dwt, idwt, wavelet_pool
-from resample_jax._src.fir import filtered_activation, firwin, resample_poly, upfirdn
+from resample_jax._src.fir import firwin, resample_poly, upfirdn
 from resample_jax._src.fusion import fuse, match_size
 from resample_jax._src.grid_sample import affine_grid, grid_sample
 from resample_jax._src.kernels import Kernel

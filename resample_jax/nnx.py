@@ -37,6 +37,7 @@ from jax.typing import ArrayLike
 
 from resample_jax._src import (
     adaptive,
+    alias_free,
     blur,
     fir,
     fusion,
@@ -322,7 +323,7 @@ class ResamplePoly(_Op, fn=fir.resample_poly, checks=(fir.resample_poly_options,
 
 
 class FilteredActivation(
-    _Op, fn=fir.filtered_activation, checks=(fir.filtered_activation_options,)
+    _Op, fn=alias_free.filtered_activation, checks=(alias_free.filtered_activation_options,)
 ):
     """A nonlinearity applied at ``up`` times the sampling rate between low-pass filters
     (:func:`resample_jax.filtered_activation`, StyleGAN3's alias-free activation)."""

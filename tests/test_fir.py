@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import scipy.signal as ss
 
-from resample_jax._src.fir import filtered_activation, firwin, resample_poly, upfirdn
+from resample_jax._src.alias_free import filtered_activation
+from resample_jax._src.fir import firwin, resample_poly, upfirdn
 from tests._util import (
     assert_jit_matches_eager,
     assert_vmap_matches_loop,
