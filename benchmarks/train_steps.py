@@ -77,22 +77,22 @@ def _seg_batch(config, num_classes):
 def _jax_sr():
     from flax import nnx
 
-    from experiments import configs, models, tasks
+    from experiments import configs, models, sr
 
     config = configs.SRConfig()
     model = models.build_sr(config, "pixel_shuffle", nnx.Rngs(0))
-    return _runner_step(config, model, tasks.SR_LOSSES[config.loss], _sr_batch(config))
+    return _runner_step(config, model, sr.LOSSES[config.loss], _sr_batch(config))
 
 
 def _jax_seg():
     from flax import nnx
 
-    from experiments import configs, data, models, tasks
+    from experiments import configs, data, models, seg
 
     config = configs.SegConfig()
     k = data.NUM_CLASSES["shapes"]
     model = models.build_seg("unet", k, config.down, config.up, nnx.Rngs(0))
-    return _runner_step(config, model, tasks._cross_entropy, _seg_batch(config, k))
+    return _runner_step(config, model, seg.cross_entropy, _seg_batch(config, k))
 
 
 # --- PyTorch eager: the same nets -------------------------------------------------------------
