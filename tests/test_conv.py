@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from flax import nnx
 from jax import lax
+from jax.test_util import check_grads
 
 from resample_jax import (
     conv_transpose,
@@ -520,3 +521,66 @@ def test_rejects_empty_outputs():
         strided_conv(jnp.ones((1, 2, 2, 1)), jnp.ones((3, 3, 1, 1)), 1, "VALID")
     with pytest.raises(ValueError, match="output"):
         conv_transpose(jnp.ones((1, 1, 1, 1)), jnp.ones((1, 1, 1, 1)), 1, 1)
+
+
+# --- complex inputs --------------------------------------------------------------------------
+
+
+from _util import assert_close, to_channels_first, to_channels_last  # noqa: E402
+
+
+def _complex(rng, shape):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+
+
+def test_complex_convolutions_match_torch(rng):
+    """torch convolves complex tensors natively; ours runs lax's complex convolution (a complex
+    input, kernel or both make the whole convolution complex)."""
+    x = _complex(rng, (2, 7, 6, 3))
+    w = _complex(rng, (4, 3, 3, 3))  # torch conv2d weight (out, in, kh, kw)
+    b = _complex(rng, (4,))
+    ref = F.conv2d(torch.from_numpy(to_channels_first(x).copy()), torch.from_numpy(w),
+                   torch.from_numpy(b), 2, 1)
+    got = strided_conv(x, np.moveaxis(w, (0, 1), (-1, -2)), 2, 1, bias=b)
+    assert got.dtype == jnp.complex64
+    assert_close(got, to_channels_last(ref.numpy()), rtol=1e-4, atol=1e-4)
+    wt = _complex(rng, (3, 4, 4, 4))  # torch conv_transpose2d weight (in, out, kh, kw)
+    ref = F.conv_transpose2d(torch.from_numpy(to_channels_first(x).copy()), torch.from_numpy(wt),
+                             None, 2, 1, 1)
+    got = conv_transpose(x, np.moveaxis(wt, (0, 1), (-2, -1)), 2, 1, output_padding=1)
+    assert_close(got, to_channels_last(ref.numpy()), rtol=1e-4, atol=1e-4)
+    # A real input with a complex kernel is promoted, not truncated.
+    xr = x.real.copy()
+    ref = F.conv2d(torch.from_numpy(to_channels_first(xr).astype(np.complex64)),
+                   torch.from_numpy(w), None, 1, 1)
+    assert_close(strided_conv(xr, np.moveaxis(w, (0, 1), (-1, -2)), 1, 1),
+                 to_channels_last(ref.numpy()), rtol=1e-4, atol=1e-4)
+
+
+def test_complex_input_is_linear_in_real_and_imaginary_parts(rng):
+    """With a real kernel each convolutional resampler is real-linear: f(a + ib) = f(a) + i f(b)."""
+    x = _complex(rng, (1, 5, 6, 2))
+    k = rng.standard_normal((3, 3, 2, 8)).astype(np.float32)
+    calls = [
+        lambda a: fractional_strided_conv(a, k, Fraction(2, 3)),
+        lambda a: subpixel_conv(a, k, 2),
+        lambda a: resize_conv(a, k, 2, "linear"),
+    ]
+    for f in calls:
+        got = f(x)
+        assert got.dtype == jnp.complex64
+        assert_close(got, np.asarray(f(x.real.copy())) + 1j * np.asarray(f(x.imag.copy())),
+                     rtol=1e-5, atol=1e-5)
+
+
+def test_complex_gradients_and_bias_rule(rng):
+    with jax.enable_x64(True):
+        x = jnp.asarray(_complex(rng, (1, 5, 5, 2)), jnp.complex128)
+        k = jnp.asarray(_complex(rng, (3, 3, 2, 3)), jnp.complex128)
+        check_grads(lambda a, b: strided_conv(a, b, 2, 1), (x, k), order=2, modes=("fwd", "rev"),
+                    atol=1e-5, rtol=1e-5)
+        check_grads(lambda a, b: conv_transpose(a, b, 2, 1), (x, k),
+                    order=1, modes=("rev",), atol=1e-5, rtol=1e-5)
+    with pytest.raises(TypeError, match="complex `bias`"):
+        strided_conv(np.ones((1, 4, 4, 2), np.float32), np.ones((3, 3, 2, 3), np.float32),
+                     bias=_complex(rng, (3,)))

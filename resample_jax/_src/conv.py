@@ -51,7 +51,7 @@ def _check_kernel(fn: str, kernel: Any) -> tuple[jax.Array, int]:
             f"{fn}: `kernel` must have shape (*window, in, out) with 1, 2 or 3 window axes; "
             f"got shape {tuple(k.shape)}."
         )
-    v.check_floating(fn, k, "kernel")
+    v.check_inexact(fn, k, "kernel")
     if any(n == 0 for n in k.shape):
         raise ValueError(f"{fn}: `kernel` must not have empty axes; got shape {tuple(k.shape)}.")
     return k, k.ndim - 2
@@ -80,11 +80,16 @@ def conv_options(fn: str, rank: int, strides, padding, dilation, groups, *channe
     )
 
 
-def _check_bias(fn: str, bias: Any, channels: int) -> jax.Array | None:
+def _check_bias(fn: str, bias: Any, channels: int, x: jax.Array) -> jax.Array | None:
     if bias is None:
         return None
     b = jnp.asarray(bias)
-    v.check_floating(fn, b, "bias")
+    v.check_inexact(fn, b, "bias")
+    if jnp.iscomplexobj(b) and not jnp.iscomplexobj(x):
+        raise TypeError(
+            f"{fn}: a complex `bias` needs a complex `x` or `kernel`; got {b.dtype} with "
+            f"{x.dtype}."
+        )
     if b.shape != (channels,):
         raise ValueError(
             f"{fn}: `bias` must have shape ({channels},) (one entry per output channel); "
@@ -244,7 +249,13 @@ def _validate_conv(fn, x, kernel, groups):
     """Shared checks of an input, a kernel and groups; returns them with the rank and channels."""
     kernel, rank = _check_kernel(fn, kernel)
     x = v.check_array(fn, x, rank)
-    v.check_floating(fn, x)
+    v.check_inexact(fn, x)
+    if jnp.iscomplexobj(x) or jnp.iscomplexobj(kernel):
+        # A complex input or kernel makes the whole convolution complex (lax convolves complex
+        # arrays natively); double precision if either side has it.
+        wide = any(a.dtype in (jnp.float64, jnp.complex128) for a in (x, kernel))
+        dtype = jnp.complex128 if wide else jnp.complex64
+        x, kernel = x.astype(dtype), kernel.astype(dtype)
     groups = _check_groups(fn, groups)
     return x, kernel, rank, groups, x.shape[-1], kernel.shape[-2], kernel.shape[-1]
 
@@ -318,7 +329,7 @@ def strided_conv(
             f"the channels of `x` ({channels}); got kernel shape {tuple(kernel.shape)} and x shape "
             f"{tuple(x.shape)}."
         )
-    bias = _check_bias(fn, bias, k_out)
+    bias = _check_bias(fn, bias, k_out, x)
     strides, padding, dilation, _ = conv_options(fn, rank, strides, padding, dilation, groups)
     size = v.spatial_shape(x, rank)
     eff = _effective(kernel.shape[:rank], dilation)
@@ -348,7 +359,7 @@ def _stride1_setup(fn, x, kernel, padding, bias, out_channels):
             f"{fn}: the kernel's input channels ({k_in}, axis -2) must equal the channels of `x` "
             f"({channels}); got kernel shape {tuple(kernel.shape)}."
         )
-    bias = _check_bias(fn, bias, out_channels(k_out))
+    bias = _check_bias(fn, bias, out_channels(k_out), x)
     return x, kernel, rank, v.padding_pairs(fn, padding, rank), bias
 
 

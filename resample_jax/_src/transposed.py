@@ -235,7 +235,7 @@ def conv_transpose(
         raise ValueError(
             f"{fn}: the input channels ({channels}) must be divisible by groups={groups}."
         )
-    bias = _check_bias(fn, bias, k_out * groups)
+    bias = _check_bias(fn, bias, k_out * groups, x)
     strides, padding, dilation, _ = conv_options(fn, rank, strides, padding, dilation, groups)
     output_padding = output_padding_option(fn, output_padding, strides, dilation)
     size = v.spatial_shape(x, rank)
@@ -382,7 +382,7 @@ def fractional_strided_conv(
             f"{fn}: the kernel (shape {tuple(kernel.shape)}, layout (*window, C_in / groups, "
             f"C_out)) does not match x with {channels} channels and groups={groups}."
         )
-    bias = _check_bias(fn, bias, k_out)
+    bias = _check_bias(fn, bias, k_out, x)
     fracs = fraction_tuple(fn, stride, rank)
     num = tuple(f.numerator for f in fracs)
     den = tuple(f.denominator for f in fracs)
