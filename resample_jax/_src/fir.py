@@ -273,10 +273,7 @@ def _nested(a: np.ndarray):
 
 def _check_input(fn: str, x: Any, rank: int) -> jax.Array:
     arr = v.check_array(fn, x, rank)
-    if not (
-        jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.complexfloating)
-    ):
-        raise TypeError(f"{fn}: `x` must have a floating or complex dtype; got {arr.dtype}.")
+    v.check_inexact(fn, arr)
     return arr
 
 
@@ -395,7 +392,7 @@ def upfirdn(
     return _run(fn, arr, steps, up_t, down_t, pads, mode, float(cval), rank)
 
 
-def _poly_filter(fn: str, window: Any, up: int, down: int) -> tuple[np.ndarray, int]:
+def _poly_filter(window: Any, up: int, down: int) -> tuple[np.ndarray, int]:
     """scipy.signal.resample_poly's filter: taps (times ``up``) and the half length."""
     if isinstance(window, (str, tuple)):
         max_rate = max(up, down)
@@ -497,7 +494,7 @@ def resample_poly(
         u, w = up_t[d] // g, down_t[d] // g
         if u == w == 1:
             continue
-        h, half = _poly_filter(fn, window, u, w)
+        h, half = _poly_filter(window, u, w)
         n_out = -(-size[d] * u // w)
         pre = w - half % w  # scipy's leading zero taps: output 0 lands on input 0
         j0 = w * ((half + pre) // w) - pre  # convolution index of output 0
