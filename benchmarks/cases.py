@@ -243,30 +243,25 @@ def _resize_aa_down(method: str):
 _CRD = "torch uses the CRD channel order (resample_jax default: DCR, as dm-pix / TF)"
 
 
-def _pixel_shuffle(ours, size: Size, dtype, rng) -> Problem:
-    import dm_pix
+def _shuffle(up: bool):
+    """pixel_shuffle (``up``) or pixel_unshuffle by 2, beside dm-pix and torch."""
 
-    n, h, w, c = size.feature_map
-    x = _normal(rng, size.feature_map, dtype)
-    contenders = [
-        Contender("resample_jax", OURS, lambda x: ours(x, 2)),
-        Contender("dm-pix", PEER, lambda x: dm_pix.depth_to_space(x, 2)),
-        Contender(TORCH, PEER, lambda x: _torch_f().pixel_shuffle(x, 2), "torch", _CRD),
-    ]
-    return Problem((x,), ("image",), (0,), (n, 2 * h, 2 * w, c // 4), contenders)
+    def build(ours, size: Size, dtype, rng) -> Problem:
+        import dm_pix
 
+        n, h, w, c = size.feature_map
+        x = _normal(rng, size.feature_map, dtype)
+        pix = dm_pix.depth_to_space if up else dm_pix.space_to_depth
+        torch_name = "pixel_shuffle" if up else "pixel_unshuffle"
+        contenders = [
+            Contender("resample_jax", OURS, lambda x: ours(x, 2)),
+            Contender("dm-pix", PEER, lambda x: pix(x, 2)),
+            Contender(TORCH, PEER, lambda x: getattr(_torch_f(), torch_name)(x, 2), "torch", _CRD),
+        ]
+        out = (n, 2 * h, 2 * w, c // 4) if up else (n, h // 2, w // 2, 4 * c)
+        return Problem((x,), ("image",), (0,), out, contenders)
 
-def _pixel_unshuffle(ours, size: Size, dtype, rng) -> Problem:
-    import dm_pix
-
-    n, h, w, c = size.feature_map
-    x = _normal(rng, size.feature_map, dtype)
-    contenders = [
-        Contender("resample_jax", OURS, lambda x: ours(x, 2)),
-        Contender("dm-pix", PEER, lambda x: dm_pix.space_to_depth(x, 2)),
-        Contender(TORCH, PEER, lambda x: _torch_f().pixel_unshuffle(x, 2), "torch", _CRD),
-    ]
-    return Problem((x,), ("image",), (0,), (n, h // 2, w // 2, 4 * c), contenders)
+    return build
 
 
 def _bed_of_nails(ours, size: Size, dtype, rng) -> Problem:
@@ -464,9 +459,9 @@ OPS: dict[str, Op] = {
         Op("lanczos3_aa_down", "resize", (FWD,), False, ("resize", "resize"),
            _resize_aa_down("lanczos3"), "lanczos3 antialiased down"),
         Op("pixel_shuffle", "shuffle", (FWD,), True, ("shuffle", "pixel_shuffle"),
-           _pixel_shuffle, "pixel shuffle 2x"),
+           _shuffle(True), "pixel shuffle 2x"),
         Op("pixel_unshuffle", "shuffle", (FWD,), True, ("shuffle", "pixel_unshuffle"),
-           _pixel_unshuffle, "pixel unshuffle 2x"),
+           _shuffle(False), "pixel unshuffle 2x"),
         Op("bed_of_nails", "shuffle", (FWD,), True, ("shuffle", "bed_of_nails"),
            _bed_of_nails, "bed of nails 2x"),
         Op("max_pool", "pooling", (FWD, FWD_BWD), True, ("pooling", "max_pool"),

@@ -47,6 +47,7 @@ from resample_jax._src import (
     spectral,
     unpooling,
     validation,
+    windows,
 )
 from resample_jax._src.dwt import dwt, dwt_options, idwt, wavelet_pool
 from resample_jax._src.layers import (
@@ -259,7 +260,7 @@ class Downsample(_Factor):
         return self._resize(x, size, antialias=self.antialias and self.method != "nearest")
 
 
-_POOL = dict(checks=(pooling.pool_options,), defaults={"window_shape": 2})
+_POOL = dict(checks=(windows.pool_options,), defaults={"window_shape": 2})
 
 
 class MaxPool(_Op, fn=pooling.max_pool, extra={"return_indices": False}, **_POOL):
@@ -272,12 +273,12 @@ class MaxPool(_Op, fn=pooling.max_pool, extra={"return_indices": False}, **_POOL
         return fn(x, **self._options())
 
 
-class AvgPool(_Op, fn=pooling.avg_pool, checks=(pooling.pool_options, pooling.avg_options),
+class AvgPool(_Op, fn=pooling.avg_pool, checks=(windows.pool_options, pooling.avg_options),
               defaults={"window_shape": 2}):
     """Average pooling with PyTorch's divisors (:func:`resample_jax.avg_pool`)."""
 
 
-class LPPool(_Op, fn=pooling.lp_pool, checks=(pooling.lp_power, pooling.pool_options),
+class LPPool(_Op, fn=pooling.lp_pool, checks=(pooling.lp_power, windows.pool_options),
              defaults={"p": 2.0, "window_shape": 2}):
     """Power-average pooling ``(sum x^p)^(1/p)`` (:func:`resample_jax.lp_pool`)."""
 

@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from resample_jax._src import validation
-from resample_jax._src.pooling import (
+from resample_jax._src.windows import (
     check_selectable,
     fill_value,
     first_extreme_view,
@@ -139,7 +139,7 @@ def _adaptive_max_core(x: jax.Array, axes: tuple[AdaptiveAxis, ...], return_indi
 @functools.partial(jax.jit, static_argnames=("axes",))
 def _adaptive_avg_core(x: jax.Array, axes: tuple[AdaptiveAxis, ...]) -> jax.Array:
     x2, batch = validation.flatten_batch(x, len(axes))
-    y = x2.astype(jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype)
+    y = x2.astype(validation.compute_dtype(x.dtype))
     for a in reversed(range(len(axes))):
         sizes = axes[a].bin_sizes()
         total = jnp.sum(axes[a].view(y, a + 1, 0), axis=a + 2)
@@ -279,7 +279,7 @@ def global_avg_pool(
 @functools.partial(jax.jit, static_argnames=("rank", "keepdims"))
 def _global_avg_core(x: jax.Array, rank: int, keepdims: bool) -> jax.Array:
     axes = tuple(range(x.ndim - 1 - rank, x.ndim - 1))
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
+    compute = validation.compute_dtype(x.dtype)
     return jnp.mean(x.astype(compute), axis=axes, keepdims=keepdims).astype(x.dtype)
 
 

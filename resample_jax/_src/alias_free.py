@@ -21,18 +21,11 @@ def _lowpass_step(numtaps, factor, window, d):
 
 
 def filtered_activation_options(
-    activation: Any = jax.nn.leaky_relu,
-    *,
-    up: int = 2,
-    down: int = 2,
-    numtaps: int = 25,
-    window: Any = ("kaiser", 8.0),
-    mode: str = "constant",
-    rank: int = 2,
+    activation: Any, *, up: Any, down: Any, numtaps: Any, window: Any, mode: Any, rank: Any,
     fn: str = "filtered_activation",
 ) -> tuple[int, int, int]:
-    """Every check of :func:`filtered_activation` that needs no array; returns ``(rank, up,
-    down)``."""
+    """Every check of :func:`filtered_activation` that needs no array (its options, which have
+    their defaults there); returns ``(rank, up, down)``."""
     rank = v.check_rank(fn, rank)
     if not callable(activation):
         raise TypeError(f"{fn}: `activation` must be callable; got {activation!r}.")

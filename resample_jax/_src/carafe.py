@@ -24,7 +24,7 @@ def _carafe_core(x, kernels, *, factor, kernel_size):
     rank = len(factor)
     flat, batch = v.flatten_batch(x, rank)
     n, size, channels = flat.shape[0], flat.shape[1 : 1 + rank], flat.shape[-1]
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
+    compute = v.compute_dtype(x.dtype)
     r = kernel_size // 2
     xp = jnp.pad(flat.astype(compute), [(0, 0), *((r, r),) * rank, (0, 0)])
     # The k^rank shifted views of the input, at input resolution: (N, *spatial, k^rank, C).

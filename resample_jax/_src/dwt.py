@@ -227,15 +227,11 @@ def _unit_bank(bank: wf.Wavelet, c: float) -> wf.Wavelet:
     )
 
 
-def _compute_dtype(dtype) -> jnp.dtype:
-    return jnp.float32 if dtype in (jnp.float16, jnp.bfloat16) else dtype
-
-
 @functools.partial(jax.jit, static_argnames=("name", "mode", "rank", "detail"))
 def _dwt(x: jax.Array, name: str, mode: str, rank: int, detail: bool = True) -> jax.Array:
     bank = wf.get_wavelet(name)
     c = _common_magnitude(bank)
-    compute = _compute_dtype(x.dtype)
+    compute = validation.compute_dtype(x.dtype)
     y = x.astype(compute)[None]
     for d in range(rank):
         y = _analysis_axis(y, _unit_bank(bank, c), 2 + d, mode, detail)
@@ -248,7 +244,7 @@ def _dwt(x: jax.Array, name: str, mode: str, rank: int, detail: bool = True) -> 
 def _idwt(c: jax.Array, name: str, mode: str, rank: int) -> jax.Array:
     bank = wf.get_wavelet(name)
     scale = _common_magnitude(bank)
-    compute = _compute_dtype(c.dtype)
+    compute = validation.compute_dtype(c.dtype)
     y = c.astype(compute)
     bands = _band_count(rank)
     y = jnp.moveaxis(y.reshape((*y.shape[:-1], bands, y.shape[-1] // bands)), -2, 0)

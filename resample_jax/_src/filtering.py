@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from resample_jax._src import validation
+
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 _JNP_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -52,7 +54,7 @@ def separable_filter(
     Computation runs in float32 for half-precision inputs.
     """
     rank = x.ndim - 2
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
+    compute = validation.compute_dtype(x.dtype)
     y = pad_spatial(x.astype(compute), pads, mode)
     for d in range(rank):
         axis = d + 1

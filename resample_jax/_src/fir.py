@@ -195,10 +195,7 @@ def _upfirdn_core(x, *, kernels, up, down, pads, mode, cval):
     ``(axes, taps)`` with ``taps`` a nested tuple of floats over ``axes``: one step per axis for a
     separable kernel (computed polyphase by strided slices), one step for a full N-D kernel
     (computed as one convolution of the zero-inserted input)."""
-    if jnp.issubdtype(x.dtype, jnp.complexfloating):
-        compute = x.dtype
-    else:
-        compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
+    compute = v.compute_dtype(x.dtype)
     y = x.astype(compute)
     for axes, taps in kernels:
         if len(axes) == 1:

@@ -87,11 +87,24 @@ class _Learned(nnx.Module):
     """Base of the modules with a ``kernel`` and an optional ``bias``: creates them, checks the
     channel count of an input and casts them to its dtype."""
 
-    def _features(self, in_features: int, out_features: int) -> tuple[int, int]:
+    def _features(self, in_features: int, out_features: int) -> None:
         fn = type(self).__name__
         self.in_features = _check_features(fn, "in_features", in_features)
         self.out_features = _check_features(fn, "out_features", out_features)
-        return in_features, out_features
+
+    def _window(
+        self, in_features: int, out_features: int, kernel_size: Any, rank: int
+    ) -> tuple[int, ...]:
+        """Checks and stores the channel counts; returns ``kernel_size`` as ``rank`` ints."""
+        self._features(in_features, out_features)
+        return validation.int_tuple(type(self).__name__, "kernel_size", kernel_size, rank)
+
+    def _conv_options(self, rank: int, strides: Any, padding: Any, dilation: Any, groups: Any):
+        """Checks and stores the options of a strided or transposed convolution."""
+        self.strides, self.padding, self.dilation, self.groups = conv.conv_options(
+            type(self).__name__, rank, strides, padding, dilation, groups, self.in_features,
+            self.out_features,
+        )
 
     def _params(
         self,
@@ -142,12 +155,9 @@ class StridedConv(_Learned):
         param_dtype: Any = jnp.float32,
         rngs: nnx.Rngs,
     ):
-        fn = "StridedConv"
         rank = _rank(kernel_size, strides)
-        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
-        self.strides, self.padding, self.dilation, self.groups = conv.conv_options(
-            fn, rank, strides, padding, dilation, groups, *self._features(in_features, out_features)
-        )
+        window = self._window(in_features, out_features, kernel_size, rank)
+        self._conv_options(rank, strides, padding, dilation, groups)
         shape = (*window, in_features // groups, out_features)
         self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
 
@@ -190,14 +200,11 @@ class ConvTranspose(_Learned):
         param_dtype: Any = jnp.float32,
         rngs: nnx.Rngs,
     ):
-        fn = "ConvTranspose"
         rank = _rank(kernel_size, strides, padding)
-        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
-        self.strides, self.padding, self.dilation, self.groups = conv.conv_options(
-            fn, rank, strides, padding, dilation, groups, *self._features(in_features, out_features)
-        )
+        window = self._window(in_features, out_features, kernel_size, rank)
+        self._conv_options(rank, strides, padding, dilation, groups)
         self.output_padding = transposed.output_padding_option(
-            fn, output_padding, self.strides, self.dilation
+            "ConvTranspose", output_padding, self.strides, self.dilation
         )
         shape = (*window, in_features, out_features // groups)
         self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
@@ -243,10 +250,10 @@ class FractionalStridedConv(_Learned):
     ):
         fn = "FractionalStridedConv"
         rank = _rank(kernel_size, stride)
-        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        window = self._window(in_features, out_features, kernel_size, rank)
         self.stride = transposed.fraction_tuple(fn, _tuple_or(stride), rank)
         _, self.padding, self.dilation, self.groups = conv.conv_options(
-            fn, rank, 1, padding, dilation, groups, *self._features(in_features, out_features)
+            fn, rank, 1, padding, dilation, groups, in_features, out_features
         )
         shape = (*window, in_features // groups, out_features)
         self._params(shape, use_bias, kernel_init, bias_init, param_dtype, rngs)
@@ -299,8 +306,7 @@ class SubPixelConv(_Learned):
     ):
         fn = "SubPixelConv"
         rank = _rank(factor, kernel_size)
-        self._features(in_features, out_features)
-        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
+        window = self._window(in_features, out_features, kernel_size, rank)
         self.factor = _factors(fn, factor, rank)
         _, self.convention = shuffle.shuffle_options(fn, self.factor, convention)
         self.padding = validation.padding_pairs(fn, padding, rank)
@@ -351,9 +357,8 @@ class ResizeConv(_Learned):
     ):
         fn = "ResizeConv"
         rank = _rank(factor, kernel_size)
-        self._features(in_features, out_features)
+        window = self._window(in_features, out_features, kernel_size, rank)
         self.factor = _factors(fn, factor, rank)
-        window = validation.int_tuple(fn, "kernel_size", kernel_size, rank)
         resize_options(self.factor, method, antialias=False)
         self.method = method
         self.padding = validation.padding_pairs(fn, padding, rank)

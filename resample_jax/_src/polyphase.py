@@ -129,8 +129,7 @@ def check_norm(fn: str, norm: Any) -> float:
 
 def _scores(components: jax.Array, norm: float) -> jax.Array:
     """``(N, P, ...) -> (N, P)``: a quantity monotone in each component's ``norm``-norm."""
-    compute = jnp.float32 if components.dtype in (jnp.float16, jnp.bfloat16) else components.dtype
-    a = jnp.abs(components.astype(compute))
+    a = jnp.abs(components.astype(validation.compute_dtype(components.dtype)))
     a = a.reshape((*components.shape[:2], math.prod(components.shape[2:])))
     if norm == math.inf:
         return a.max(axis=-1)

@@ -9,6 +9,7 @@ reshape and a reduction. Max and min pooling carry a ``jax.custom_jvp`` whose ta
 input at the first extreme of each window through reshapes and strided slices, one spatial axis at a
 time; its transpose (the backward pass) is therefore made of broadcasts, selects and pads, with no
 ``select_and_scatter_add`` (the VJP of ``lax.reduce_window`` max, several times slower on CPU).
+The window geometry and the first-extreme selection live in :mod:`resample_jax._src.windows`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -24,55 +25,16 @@ import numpy as np
 from jax import lax
 
 from resample_jax._src import validation
-
-_HALF = (jnp.float16, jnp.bfloat16)
-
-
-class Geometry(NamedTuple):
-    """Canonical window geometry of one pooling call (hashable: a static jit argument).
-
-    ``pads[a] = (lo, hi)`` is the explicit padding of spatial axis ``a`` (what counts as padding for
-    ``count_include_pad``); ``hi_used[a]`` is how far past the input the windows reach on the right
-    (``hi`` plus ceil-mode overhang, or negative when the last input cells are left out).
-    """
-
-    window: tuple[int, ...]
-    strides: tuple[int, ...]
-    dilation: tuple[int, ...]
-    pads: tuple[tuple[int, int], ...]
-    hi_used: tuple[int, ...]
-    in_shape: tuple[int, ...]
-    out_shape: tuple[int, ...]
-
-    def effective(self, a: int) -> int:
-        return (self.window[a] - 1) * self.dilation[a] + 1
-
-    def disjoint(self, a: int) -> bool:
-        """Windows along axis ``a`` neither overlap nor touch: a reshape can gather them."""
-        return self.strides[a] >= self.effective(a)
-
-
-def pool_options(
-    fn: str, window_shape: Any, strides: Any, padding: Any, dilation: Any, ceil_mode: Any = False
-) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], Any]:
-    """The window options of a pooling call, checked without an array (what modules run at
-    construction); returns ``(window, strides, dilation, padding)`` canonical."""
-    rank = validation.rank_of(fn, "window_shape", window_shape)
-    window = validation.int_tuple(fn, "window_shape", window_shape, rank)
-    strides = window if strides is None else validation.int_tuple(fn, "strides", strides, rank)
-    dilation = validation.int_tuple(fn, "dilation", dilation, rank)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"{fn}: `ceil_mode` must be a bool; got {ceil_mode!r}.")
-    pad = validation.padding_pairs(fn, padding, rank)
-    if not isinstance(pad, str):
-        for (lo, hi), k in zip(pad, window, strict=True):
-            if lo > k // 2 or hi > k // 2:
-                raise ValueError(
-                    f"{fn}: `padding` must be at most half the window on each side "
-                    f"(window_shape // 2 = {tuple(k // 2 for k in window)}), as in PyTorch; "
-                    f"got padding={padding!r} for window_shape={window}."
-                )
-    return window, strides, dilation, pad
+from resample_jax._src.windows import (
+    Geometry,
+    check_selectable,
+    fill_value,
+    geometry,
+    pad_to_windows,
+    reduce_windows,
+    select_extreme,
+    strided_axes,
+)
 
 
 def avg_options(fn: str, count_include_pad: Any, divisor_override: Any) -> int | None:
@@ -98,213 +60,10 @@ def lp_power(fn: str, p: Any) -> float:
     return float(p)
 
 
-def geometry(
-    fn: str,
-    x: jax.Array,
-    window_shape: Any,
-    strides: Any,
-    padding: Any,
-    dilation: Any,
-    ceil_mode: bool,
-) -> tuple[jax.Array, Geometry]:
-    """Validates the window arguments of a pooling call and returns ``(x, geometry)``."""
-    window, strides, dilation, pad = pool_options(
-        fn, window_shape, strides, padding, dilation, ceil_mode
-    )
-    rank = len(window)
-    x = validation.check_array(fn, x, rank)
-    validation.check_nonempty_spatial(fn, x, rank)
-    in_shape = validation.spatial_shape(x, rank)
-    eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation, strict=True))
-    if pad == "VALID":
-        pads = ((0, 0),) * rank
-    elif pad == "SAME":
-        pads = []
-        for n, s, e in zip(in_shape, strides, eff, strict=True):
-            total = max((-(-n // s) - 1) * s + e - n, 0)
-            pads.append((total // 2, total - total // 2))
-        pads = tuple(pads)
-    else:
-        pads = pad
-    out, hi_used = [], []
-    for n, s, e, (lo, hi) in zip(in_shape, strides, eff, pads, strict=True):
-        padded = n + lo + hi
-        if padded < e:
-            raise ValueError(
-                f"{fn}: the window (extent {eff} with dilation {dilation}) is larger than the "
-                f"padded input (input {in_shape} with padding {pads}); use a smaller "
-                f"`window_shape` or `dilation`, or more `padding`."
-            )
-        o = (-(-(padded - e) // s) if ceil_mode else (padded - e) // s) + 1
-        if ceil_mode and (o - 1) * s >= n + lo:
-            # PyTorch drops a last window that would start in the right padding.
-            o -= 1
-        out.append(o)
-        hi_used.append((o - 1) * s + e - lo - n)
-    geom = Geometry(window, strides, dilation, pads, tuple(hi_used), in_shape, tuple(out))
-    return x, geom
-
-
-def fill_value(dtype: Any, largest: bool) -> Any:
-    """The identity of max (``largest``) or min for ``dtype``: -inf/+inf, or the integer limits."""
-    if jnp.issubdtype(dtype, jnp.floating):
-        return -np.inf if largest else np.inf
-    info = jnp.iinfo(dtype)
-    return info.min if largest else info.max
-
-
-def check_selectable(fn: str, x: jax.Array) -> None:
-    """Max/min pooling accepts floating and integer inputs (not bool or complex)."""
-    if not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.issubdtype(x.dtype, jnp.integer)):
-        raise TypeError(f"{fn}: `x` must have a floating or integer dtype; got {x.dtype}.")
-
-
-def pad_to_windows(x: jax.Array, geom: Geometry, value: Any) -> jax.Array:
-    """Pads (or crops) the spatial axes of ``(N, *spatial, C)`` to what the windows cover."""
-    config = [(0, 0, 0)]
-    config += [(lo, hi, 0) for (lo, _), hi in zip(geom.pads, geom.hi_used, strict=True)]
-    config += [(0, 0, 0)]
-    return lax.pad(x, jnp.asarray(value, x.dtype), config)
-
-
-class StridedAxis(NamedTuple):
-    """Windows along one axis of an array already padded to the windows' extent: element ``i`` of
-    window ``o`` is input ``o * stride + i * dilation``."""
-
-    window: int
-    stride: int
-    dilation: int
-    out: int
-
-    def view(self, x: jax.Array, axis: int) -> jax.Array:
-        """Disjoint windows as a new axis after ``axis``, by a reshape (transpose: a reshape)."""
-        k, s, d, o = self.window, self.stride, self.dilation, self.out
-        x = lax.pad(x, jnp.zeros((), x.dtype), _end_pad(x.ndim, axis, o * s - x.shape[axis]))
-        x = x.reshape((*x.shape[:axis], o, s, *x.shape[axis + 1 :]))
-        return lax.slice_in_dim(x, 0, (k - 1) * d + 1, d, axis=axis + 1)
-
-    def taps(self, x: jax.Array, axis: int) -> list[jax.Array]:
-        """Tap ``i`` of every window, one strided slice each (transpose: a strided pad)."""
-        k, s, d, o = self.window, self.stride, self.dilation, self.out
-        return [lax.slice_in_dim(x, i * d, i * d + (o - 1) * s + 1, s, axis=axis) for i in range(k)]
-
-    def first_extreme(self, x: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
-        """Extreme of each window and the int32 tap of its first occurrence (NaN is extreme)."""
-        if self.stride >= (self.window - 1) * self.dilation + 1:
-            return first_extreme_view(self.view(x, axis), axis + 1, largest)
-        # Overlapping windows: a running comparison over the taps; strict, so the first tap wins.
-        taps = self.taps(x, axis)
-        best, first = taps[0], jnp.zeros(taps[0].shape, jnp.int32)
-        for i, tap in enumerate(taps[1:], 1):
-            better = tap > best if largest else tap < best
-            if jnp.issubdtype(tap.dtype, jnp.floating):
-                better = better | (jnp.isnan(tap) & ~jnp.isnan(best))
-            best = jnp.where(better, tap, best)
-            first = jnp.where(better, i, first)
-        return best, first
-
-    def take(self, p: jax.Array, axis: int, first: jax.Array) -> jax.Array:
-        """Tap ``first`` of every window of ``p`` (linear in ``p``)."""
-        if self.stride >= (self.window - 1) * self.dilation + 1:
-            return take_view(self.view(p, axis), axis + 1, first)
-        taps = self.taps(p, axis)
-        out = taps[0]
-        for i, tap in enumerate(taps[1:], 1):
-            out = jnp.where(first == i, tap, out)
-        return out
-
-
-def _end_pad(ndim: int, axis: int, amount: int) -> list[tuple[int, int, int]]:
-    config = [(0, 0, 0)] * ndim
-    config[axis] = (0, amount, 0)
-    return config
-
-
-def first_extreme_view(view: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
-    """Extreme along the window axis ``axis`` and the int32 position of its first occurrence."""
-    best = jnp.max(view, axis=axis) if largest else jnp.min(view, axis=axis)
-    hit = view == jnp.expand_dims(best, axis)
-    if jnp.issubdtype(view.dtype, jnp.floating):
-        hit = hit | jnp.isnan(view)
-    iota = lax.broadcasted_iota(jnp.int32, view.shape, axis)
-    return best, jnp.min(jnp.where(hit, iota, view.shape[axis]), axis=axis)
-
-
-def take_view(view: jax.Array, axis: int, first: jax.Array) -> jax.Array:
-    """Entry ``first`` along the window axis ``axis`` of ``view`` (linear in ``view``)."""
-    onehot = lax.broadcasted_iota(jnp.int32, view.shape, axis) == jnp.expand_dims(first, axis)
-    zero = jnp.zeros((), view.dtype)
-    return jnp.sum(jnp.where(onehot, view, zero), axis=axis, dtype=view.dtype)
-
-
-def select_extreme(
-    x: jax.Array,
-    axes: Sequence[Any],
-    largest: bool,
-    payloads: Sequence[jax.Array] = (),
-) -> tuple[jax.Array, list[jax.Array], list[jax.Array]]:
-    """Separable first-extreme selection over product windows of ``(N, *spatial, C)``.
-
-    ``axes[a]`` describes the windows of spatial axis ``a`` (``first_extreme`` and ``take``
-    methods). Axes are reduced from the last to the first, so that among equal extremes the first
-    in row-major window order wins, as PyTorch's kernels scan. Returns the extremes, the window tap
-    chosen along each axis (int32, ``(N, *out, C)``) and each payload taken at the extremes.
-    """
-    offsets: list[jax.Array] = []
-    payloads = list(payloads)
-    for a in reversed(range(x.ndim - 2)):
-        x, first = axes[a].first_extreme(x, a + 1, largest)
-        offsets = [first] + [axes[a].take(o, a + 1, first) for o in offsets]
-        payloads = [axes[a].take(p, a + 1, first) for p in payloads]
-    return x, offsets, payloads
-
-
-def _strided_axes(geom: Geometry) -> list[StridedAxis]:
-    return [
-        StridedAxis(geom.window[a], geom.strides[a], geom.dilation[a], geom.out_shape[a])
-        for a in range(len(geom.window))
-    ]
-
-
-def _reduce_windows(xp: jax.Array, geom: Geometry, op: str) -> jax.Array:
-    """Reduces every window of a padded ``(N, *spatial, C)`` with "max", "min" or "sum"."""
-    rank = xp.ndim - 2
-    if all(geom.disjoint(a) for a in range(rank)):
-        # One reshape exposes every window; one reduction over the window axes.
-        shape, config = [xp.shape[0]], [(0, 0, 0)]
-        for a in range(rank):
-            o, s = geom.out_shape[a], geom.strides[a]
-            config.append((0, o * s - xp.shape[a + 1], 0))
-            shape += [o, s]
-        config.append((0, 0, 0))
-        xr = lax.pad(xp, jnp.zeros((), xp.dtype), config).reshape((*shape, xp.shape[-1]))
-        starts = [0] * xr.ndim
-        limits = list(xr.shape)
-        steps = [1] * xr.ndim
-        for a in range(rank):
-            limits[2 + 2 * a] = geom.effective(a)
-            steps[2 + 2 * a] = geom.dilation[a]
-        xr = lax.slice(xr, starts, limits, steps)
-        axes = tuple(2 + 2 * a for a in range(rank))
-        return {"max": jnp.max, "min": jnp.min, "sum": jnp.sum}[op](xr, axis=axes)
-    init = {"max": fill_value(xp.dtype, True), "min": fill_value(xp.dtype, False), "sum": 0}[op]
-    computation = {"max": lax.max, "min": lax.min, "sum": lax.add}[op]
-    return lax.reduce_window(
-        xp,
-        # A NumPy init lets lax recognise the monoid and use its differentiable reducers.
-        np.asarray(init, xp.dtype),
-        computation,
-        window_dimensions=(1, *geom.window, 1),
-        window_strides=(1, *geom.strides, 1),
-        padding="VALID",
-        window_dilation=(1, *geom.dilation, 1),
-    )
-
-
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
 def _extreme_pool(x: jax.Array, geom: Geometry, largest: bool) -> jax.Array:
     xp = pad_to_windows(x, geom, fill_value(x.dtype, largest))
-    return _reduce_windows(xp, geom, "max" if largest else "min")
+    return reduce_windows(xp, geom, "max" if largest else "min")
 
 
 @_extreme_pool.defjvp
@@ -314,7 +73,7 @@ def _extreme_pool_jvp(geom, largest, primals, tangents):
     (x,), (dx,) = primals, tangents
     xp = pad_to_windows(x, geom, fill_value(x.dtype, largest))
     dxp = pad_to_windows(dx, geom, 0)
-    y, _, (dy,) = select_extreme(xp, _strided_axes(geom), largest, (dxp,))
+    y, _, (dy,) = select_extreme(xp, strided_axes(geom), largest, (dxp,))
     return y, dy
 
 
@@ -330,7 +89,7 @@ def _max_pool_indices_core(x: jax.Array, geom: Geometry) -> tuple[jax.Array, jax
     x2, batch = validation.flatten_batch(x, rank)
     values = _extreme_pool(x2, geom, True)
     xp = pad_to_windows(lax.stop_gradient(x2), geom, fill_value(x.dtype, True))
-    _, offsets, _ = select_extreme(xp, _strided_axes(geom), True)
+    _, offsets, _ = select_extreme(xp, strided_axes(geom), True)
     flat = jnp.zeros(values.shape, jnp.int32)
     for a in range(rank):
         o = lax.broadcasted_iota(jnp.int32, values.shape, a + 1)
@@ -340,7 +99,7 @@ def _max_pool_indices_core(x: jax.Array, geom: Geometry) -> tuple[jax.Array, jax
 
 
 def _window_sums(x: jax.Array, geom: Geometry) -> jax.Array:
-    return _reduce_windows(pad_to_windows(x, geom, 0), geom, "sum")
+    return reduce_windows(pad_to_windows(x, geom, 0), geom, "sum")
 
 
 def _divisor(geom: Geometry, include_pad: bool) -> np.ndarray | float:
@@ -359,16 +118,12 @@ def _divisor(geom: Geometry, include_pad: bool) -> np.ndarray | float:
     return total.reshape((1, *geom.out_shape, 1))
 
 
-def _compute_dtype(dtype: Any) -> Any:
-    return jnp.float32 if dtype in _HALF else dtype
-
-
 @functools.partial(jax.jit, static_argnames=("geom", "include_pad", "divisor_override"))
 def _avg_pool_core(
     x: jax.Array, geom: Geometry, include_pad: bool, divisor_override: int | None
 ) -> jax.Array:
     x2, batch = validation.flatten_batch(x, len(geom.window))
-    sums = _window_sums(x2.astype(_compute_dtype(x.dtype)), geom)
+    sums = _window_sums(x2.astype(validation.compute_dtype(x.dtype)), geom)
     div = float(divisor_override) if divisor_override else _divisor(geom, include_pad)
     y = sums / (div if isinstance(div, float) else jnp.asarray(div, sums.dtype))
     return validation.unflatten_batch(y.astype(x.dtype), batch)
@@ -377,7 +132,7 @@ def _avg_pool_core(
 @functools.partial(jax.jit, static_argnames=("geom", "p"))
 def _lp_pool_core(x: jax.Array, geom: Geometry, p: float) -> jax.Array:
     x2, batch = validation.flatten_batch(x, len(geom.window))
-    xc = x2.astype(_compute_dtype(x.dtype))
+    xc = x2.astype(validation.compute_dtype(x.dtype))
     if p == math.inf:
         y = _extreme_pool(jnp.abs(xc), geom, True)
         return validation.unflatten_batch(y.astype(x.dtype), batch)
@@ -391,6 +146,13 @@ def _lp_pool_core(x: jax.Array, geom: Geometry, p: float) -> jax.Array:
     zero = total == 0
     root = jnp.where(zero, 0, jnp.power(jnp.where(zero, 1, total), 1.0 / p))
     return validation.unflatten_batch(root.astype(x.dtype), batch)
+
+
+def _selectable(fn: str, x: Any, *window_args: Any) -> tuple[jax.Array, Geometry]:
+    """:func:`geometry` for max / min pooling, which also take integer inputs."""
+    x, geom = geometry(fn, x, *window_args)
+    check_selectable(fn, x)
+    return x, geom
 
 
 _POOL_ARGS = """x: input ``[*batch, *spatial, C]``; the spatial rank (1, 2 or 3) is the length of
@@ -452,9 +214,7 @@ def max_pool(
       ``torch.nn.functional.max_pool{{1,2,3}}d`` (values, output sizes, ceil_mode);
       ``flax.linen.max_pool`` / ``lax.reduce_window`` ("SAME"/"VALID" padding).
     """
-    fn = "max_pool"
-    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
-    check_selectable(fn, x)
+    x, geom = _selectable("max_pool", x, window_shape, strides, padding, dilation, ceil_mode)
     return _extreme_pool_core(x, geom, True)
 
 
@@ -492,9 +252,7 @@ def min_pool(
     References:
       ``flax.linen.min_pool``; window semantics of ``torch.nn.functional.max_pool{{1,2,3}}d``.
     """
-    fn = "min_pool"
-    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
-    check_selectable(fn, x)
+    x, geom = _selectable("min_pool", x, window_shape, strides, padding, dilation, ceil_mode)
     return _extreme_pool_core(x, geom, False)
 
 
@@ -535,8 +293,7 @@ def max_pool_with_indices(
       ``torch.nn.functional.max_pool{{1,2,3}}d(..., return_indices=True)``.
     """
     fn = "max_pool_with_indices"
-    x, geom = geometry(fn, x, window_shape, strides, padding, dilation, ceil_mode)
-    check_selectable(fn, x)
+    x, geom = _selectable(fn, x, window_shape, strides, padding, dilation, ceil_mode)
     return _max_pool_indices_core(x, geom)
 
 

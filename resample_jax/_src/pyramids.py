@@ -12,7 +12,7 @@ depthwise convolution, forward, and more in the VJP.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -60,8 +60,7 @@ def _up_axis(y: jax.Array, axis: int, size: int) -> jax.Array:
 
 
 def _up(x: jax.Array, size: tuple[int, ...]) -> jax.Array:
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
-    y = x.astype(compute)
+    y = x.astype(validation.compute_dtype(x.dtype))
     for d, s in enumerate(size):
         y = _up_axis(y, 1 + d, s)
     return y.astype(x.dtype)
@@ -225,12 +224,7 @@ def gaussian_pyramid(x: ArrayLike, levels: int, *, rank: int = 2) -> list[jax.Ar
     References:
       Burt & Adelson 1983; ``cv::buildPyramid``.
     """
-    fn = "gaussian_pyramid"
-    n_levels = _levels(fn, levels)
-    r = validation.check_rank(fn, rank)
-    arr = _floating_array(fn, x, r)
-    flat, batch = validation.flatten_batch(arr, r)
-    return [validation.unflatten_batch(g, batch) for g in _gaussian(flat, n_levels, r)]
+    return _pyramid("gaussian_pyramid", _gaussian, x, levels, rank)
 
 
 def laplacian_pyramid(x: ArrayLike, levels: int, *, rank: int = 2) -> list[jax.Array]:
@@ -264,12 +258,18 @@ def laplacian_pyramid(x: ArrayLike, levels: int, *, rank: int = 2) -> list[jax.A
     References:
       Burt & Adelson, "The Laplacian Pyramid as a Compact Image Code", IEEE Trans. Commun. 1983.
     """
-    fn = "laplacian_pyramid"
+    return _pyramid("laplacian_pyramid", _laplacian, x, levels, rank)
+
+
+def _pyramid(
+    fn: str, build: Callable[..., list[jax.Array]], x: ArrayLike, levels: int, rank: int
+) -> list[jax.Array]:
+    """Checks the arguments of a pyramid and runs ``build(flat, levels, rank)`` on ``x`` with its
+    batch axes flattened into one."""
     n_levels = _levels(fn, levels)
     r = validation.check_rank(fn, rank)
-    arr = _floating_array(fn, x, r)
-    flat, batch = validation.flatten_batch(arr, r)
-    return [validation.unflatten_batch(b, batch) for b in _laplacian(flat, n_levels, r)]
+    flat, batch = validation.flatten_batch(_floating_array(fn, x, r), r)
+    return [validation.unflatten_batch(level, batch) for level in build(flat, n_levels, r)]
 
 
 def reconstruct_laplacian(pyramid: Sequence[ArrayLike], *, rank: int = 2) -> jax.Array:

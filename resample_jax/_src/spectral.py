@@ -100,10 +100,6 @@ def _resize_half_axis(
     return jnp.concatenate([kept, pad], axis=axis)
 
 
-def _compute_dtype(dtype: Any) -> Any:
-    return jnp.float32 if dtype in (jnp.float16, jnp.bfloat16) else dtype
-
-
 def _dense(spatial: tuple[int, ...], size: tuple[int, ...]) -> bool:
     return all(n * num <= _DENSE_MAX for n, num in zip(spatial, size, strict=True))
 
@@ -115,7 +111,7 @@ def _fft_resize(x: jax.Array, size: tuple[int, ...], fold: float, dense: bool) -
     spatial = x.shape[1 : 1 + rank]
     scale = math.prod(size) / math.prod(spatial)
     if dense:
-        y = x.astype(_compute_dtype(x.dtype))
+        y = x.astype(validation.compute_dtype(x.dtype))
         for ax, n, num in zip(axes, spatial, size, strict=True):
             if n != num:
                 matrix = jnp.asarray(_axis_matrix(n, num, fold, jnp.iscomplexobj(x)), y.dtype)
@@ -128,7 +124,7 @@ def _fft_resize(x: jax.Array, size: tuple[int, ...], fold: float, dense: bool) -
             spec = _resize_full_axis(spec, ax, num, fold)
         return (jnp.fft.ifftn(spec, axes=axes) * scale).astype(x.dtype)
     # Real input: a one-sided FFT on the last spatial axis (half the work), two-sided on the others.
-    spec = jnp.fft.rfftn(x.astype(_compute_dtype(x.dtype)), axes=axes)
+    spec = jnp.fft.rfftn(x.astype(validation.compute_dtype(x.dtype)), axes=axes)
     spec = _resize_half_axis(spec, axes[-1], spatial[-1], size[-1], axes[:-1], fold)
     for ax, num in zip(axes[:-1], size[:-1], strict=True):
         spec = _resize_full_axis(spec, ax, num, fold)

@@ -13,7 +13,7 @@ import numpy as np
 from jax import lax
 
 from resample_jax._src import validation
-from resample_jax._src.pooling import (
+from resample_jax._src.windows import (
     Geometry,
     check_selectable,
     first_extreme_view,
@@ -22,13 +22,6 @@ from resample_jax._src.pooling import (
     select_extreme,
     take_view,
 )
-
-_HALF = (jnp.float16, jnp.bfloat16)
-
-
-def _compute_dtype(dtype: Any) -> Any:
-    return jnp.float32 if dtype in _HALF else dtype
-
 
 # --- fractional max pooling -----------------------------------------------------------------
 
@@ -236,7 +229,8 @@ def fractional_max_pool(
             )
     batch = x.shape[: x.ndim - 1 - rank]
     sample_shape = (*batch, x.shape[-1], rank)
-    dtype = _compute_dtype(x.dtype) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.float32
+    floating = jnp.issubdtype(x.dtype, jnp.floating)
+    dtype = validation.compute_dtype(x.dtype) if floating else jnp.float32
     if samples is None:
         if key is None:
             raise TypeError(f"{fn}: give a PRNG `key` or explicit `samples`; got neither.")
@@ -276,7 +270,7 @@ def _patches(xp: jax.Array, geom: Geometry) -> jax.Array:
 @functools.partial(jax.jit, static_argnames=("geom", "training"))
 def _stochastic_core(key: jax.Array | None, x: jax.Array, geom: Geometry, training: bool):
     x2, batch = validation.flatten_batch(x, len(geom.window))
-    p = _patches(x2.astype(_compute_dtype(x.dtype)), geom)
+    p = _patches(x2.astype(validation.compute_dtype(x.dtype)), geom)
     total = jnp.sum(p, axis=-2, keepdims=True)
     if training:
         # Inverse-CDF sampling: the chosen tap is the number of cumulative sums <= u * total,
@@ -350,7 +344,7 @@ def stochastic_pool(
 @functools.partial(jax.jit, static_argnames=("geom",))
 def _soft_core(x: jax.Array, geom: Geometry) -> jax.Array:
     x2, batch = validation.flatten_batch(x, len(geom.window))
-    xc = x2.astype(_compute_dtype(x.dtype))
+    xc = x2.astype(validation.compute_dtype(x.dtype))
     p = _patches(pad_to_windows(xc, geom, 0), geom)
     padded = any(lo > 0 or hi > 0 for (lo, _), hi in zip(geom.pads, geom.hi_used, strict=True))
     if padded:

@@ -117,6 +117,35 @@ def check_rank(fn: str, rank: Any) -> int:
     return int(rank)
 
 
+def _is_integer(v: Any) -> bool:
+    return _is_int(v) or isinstance(v, np.integer)
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _per_axis(
+    fn: str, name: str, value: Any, rank: int, is_entry: Any, convert: Any, kind: tuple[str, str]
+) -> tuple[Any, ...]:
+    """``value``, one entry (broadcast to every axis) or a sequence of ``rank`` entries, as a
+    tuple of ``convert``-ed entries; ``kind`` names an entry and entries in messages."""
+    if is_entry(value):
+        return (convert(value),) * rank
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(
+            f"{fn}: `{name}` must be {kind[0]} or a sequence of {rank} {kind[1]}; got {value!r}."
+        )
+    if len(value) != rank:
+        raise ValueError(
+            f"{fn}: `{name}` must have {rank} entries (one per spatial axis); "
+            f"got {value!r} with {len(value)}."
+        )
+    if not all(is_entry(v) for v in value):
+        raise TypeError(f"{fn}: every entry of `{name}` must be {kind[0]}; got {value!r}.")
+    return tuple(convert(v) for v in value)
+
+
 def int_tuple(
     fn: str,
     name: str,
@@ -135,21 +164,7 @@ def int_tuple(
       minimum: smallest allowed entry (None: no bound).
     """
     value = static_value(fn, name, value)
-    if _is_int(value) or (isinstance(value, np.integer)):
-        values = (int(value),) * rank
-    elif isinstance(value, (tuple, list)):
-        if len(value) != rank:
-            raise ValueError(
-                f"{fn}: `{name}` must have {rank} entries (one per spatial axis); "
-                f"got {value!r} with {len(value)}."
-            )
-        if not all(_is_int(v) or isinstance(v, np.integer) for v in value):
-            raise TypeError(f"{fn}: every entry of `{name}` must be an int; got {value!r}.")
-        values = tuple(int(v) for v in value)
-    else:
-        raise TypeError(
-            f"{fn}: `{name}` must be an int or a sequence of {rank} ints; got {value!r}."
-        )
+    values = _per_axis(fn, name, value, rank, _is_integer, int, ("an int", "ints"))
     if minimum is not None and any(v < minimum for v in values):
         raise ValueError(f"{fn}: every entry of `{name}` must be >= {minimum}; got {value!r}.")
     return values
@@ -160,21 +175,7 @@ def float_tuple(
 ) -> tuple[float, ...]:
     """Canonicalises a real number or a per-axis sequence of reals to a tuple of floats."""
     value = static_value(fn, name, value)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        values = (float(value),) * rank
-    elif isinstance(value, (tuple, list)):
-        if len(value) != rank:
-            raise ValueError(
-                f"{fn}: `{name}` must have {rank} entries (one per spatial axis); "
-                f"got {value!r} with {len(value)}."
-            )
-        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
-            raise TypeError(f"{fn}: every entry of `{name}` must be a real number; got {value!r}.")
-        values = tuple(float(v) for v in value)
-    else:
-        raise TypeError(
-            f"{fn}: `{name}` must be a number or a sequence of {rank} numbers; got {value!r}."
-        )
+    values = _per_axis(fn, name, value, rank, _is_real, float, ("a real number", "real numbers"))
     if not all(np.isfinite(v) for v in values):
         raise ValueError(f"{fn}: `{name}` must be finite; got {value!r}.")
     if positive and any(v <= 0 for v in values):
@@ -217,6 +218,12 @@ def warn_if_channels_first(fn: str, x: jax.Array, rank: int, name: str = "x") ->
             UserWarning,
             stacklevel=3,
         )
+
+
+def compute_dtype(dtype: Any) -> Any:
+    """The dtype to compute in: float32 for half-precision inputs (float16, bfloat16), which are
+    cast back afterwards; ``dtype`` itself otherwise."""
+    return jnp.float32 if dtype in (jnp.float16, jnp.bfloat16) else dtype
 
 
 def check_floating(fn: str, x: jax.Array, name: str = "x") -> None:

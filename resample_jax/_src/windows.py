@@ -1,0 +1,272 @@
+"""Window geometry of sliding-window pooling, and the first-extreme selection that max / min,
+adaptive and fractional max pooling share.
+
+:func:`geometry` turns PyTorch-style window options (window, strides, padding, dilation,
+``ceil_mode``) into one hashable :class:`Geometry` (a static jit argument). :func:`select_extreme`
+picks the first extreme of product windows one spatial axis at a time through reshapes and strided
+slices, so the transpose of what it selects (the backward pass) is made of broadcasts, selects and
+pads, with no scatter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from resample_jax._src import validation
+
+
+class Geometry(NamedTuple):
+    """Canonical window geometry of one pooling call (hashable: a static jit argument).
+
+    ``pads[a] = (lo, hi)`` is the explicit padding of spatial axis ``a`` (what counts as padding for
+    ``count_include_pad``); ``hi_used[a]`` is how far past the input the windows reach on the right
+    (``hi`` plus ceil-mode overhang, or negative when the last input cells are left out).
+    """
+
+    window: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...]
+    hi_used: tuple[int, ...]
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    def effective(self, a: int) -> int:
+        return (self.window[a] - 1) * self.dilation[a] + 1
+
+    def disjoint(self, a: int) -> bool:
+        """Windows along axis ``a`` neither overlap nor touch: a reshape can gather them."""
+        return self.strides[a] >= self.effective(a)
+
+
+def pool_options(
+    fn: str, window_shape: Any, strides: Any, padding: Any, dilation: Any, ceil_mode: Any = False
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], Any]:
+    """The window options of a pooling call, checked without an array (what modules run at
+    construction); returns ``(window, strides, dilation, padding)`` canonical."""
+    rank = validation.rank_of(fn, "window_shape", window_shape)
+    window = validation.int_tuple(fn, "window_shape", window_shape, rank)
+    strides = window if strides is None else validation.int_tuple(fn, "strides", strides, rank)
+    dilation = validation.int_tuple(fn, "dilation", dilation, rank)
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"{fn}: `ceil_mode` must be a bool; got {ceil_mode!r}.")
+    pad = validation.padding_pairs(fn, padding, rank)
+    if not isinstance(pad, str):
+        for (lo, hi), k in zip(pad, window, strict=True):
+            if lo > k // 2 or hi > k // 2:
+                raise ValueError(
+                    f"{fn}: `padding` must be at most half the window on each side "
+                    f"(window_shape // 2 = {tuple(k // 2 for k in window)}), as in PyTorch; "
+                    f"got padding={padding!r} for window_shape={window}."
+                )
+    return window, strides, dilation, pad
+
+
+
+def geometry(
+    fn: str,
+    x: jax.Array,
+    window_shape: Any,
+    strides: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+) -> tuple[jax.Array, Geometry]:
+    """Validates the window arguments of a pooling call and returns ``(x, geometry)``."""
+    window, strides, dilation, pad = pool_options(
+        fn, window_shape, strides, padding, dilation, ceil_mode
+    )
+    rank = len(window)
+    x = validation.check_array(fn, x, rank)
+    validation.check_nonempty_spatial(fn, x, rank)
+    in_shape = validation.spatial_shape(x, rank)
+    eff = tuple((k - 1) * d + 1 for k, d in zip(window, dilation, strict=True))
+    if pad == "VALID":
+        pads = ((0, 0),) * rank
+    elif pad == "SAME":
+        pads = []
+        for n, s, e in zip(in_shape, strides, eff, strict=True):
+            total = max((-(-n // s) - 1) * s + e - n, 0)
+            pads.append((total // 2, total - total // 2))
+        pads = tuple(pads)
+    else:
+        pads = pad
+    out, hi_used = [], []
+    for n, s, e, (lo, hi) in zip(in_shape, strides, eff, pads, strict=True):
+        padded = n + lo + hi
+        if padded < e:
+            raise ValueError(
+                f"{fn}: the window (extent {eff} with dilation {dilation}) is larger than the "
+                f"padded input (input {in_shape} with padding {pads}); use a smaller "
+                f"`window_shape` or `dilation`, or more `padding`."
+            )
+        o = (-(-(padded - e) // s) if ceil_mode else (padded - e) // s) + 1
+        if ceil_mode and (o - 1) * s >= n + lo:
+            # PyTorch drops a last window that would start in the right padding.
+            o -= 1
+        out.append(o)
+        hi_used.append((o - 1) * s + e - lo - n)
+    geom = Geometry(window, strides, dilation, pads, tuple(hi_used), in_shape, tuple(out))
+    return x, geom
+
+
+def fill_value(dtype: Any, largest: bool) -> Any:
+    """The identity of max (``largest``) or min for ``dtype``: -inf/+inf, or the integer limits."""
+    if jnp.issubdtype(dtype, jnp.floating):
+        return -np.inf if largest else np.inf
+    info = jnp.iinfo(dtype)
+    return info.min if largest else info.max
+
+
+def check_selectable(fn: str, x: jax.Array) -> None:
+    """Max/min pooling accepts floating and integer inputs (not bool or complex)."""
+    if not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.issubdtype(x.dtype, jnp.integer)):
+        raise TypeError(f"{fn}: `x` must have a floating or integer dtype; got {x.dtype}.")
+
+
+def pad_to_windows(x: jax.Array, geom: Geometry, value: Any) -> jax.Array:
+    """Pads (or crops) the spatial axes of ``(N, *spatial, C)`` to what the windows cover."""
+    config = [(0, 0, 0)]
+    config += [(lo, hi, 0) for (lo, _), hi in zip(geom.pads, geom.hi_used, strict=True)]
+    config += [(0, 0, 0)]
+    return lax.pad(x, jnp.asarray(value, x.dtype), config)
+
+
+class StridedAxis(NamedTuple):
+    """Windows along one axis of an array already padded to the windows' extent: element ``i`` of
+    window ``o`` is input ``o * stride + i * dilation``."""
+
+    window: int
+    stride: int
+    dilation: int
+    out: int
+
+    def view(self, x: jax.Array, axis: int) -> jax.Array:
+        """Disjoint windows as a new axis after ``axis``, by a reshape (transpose: a reshape)."""
+        k, s, d, o = self.window, self.stride, self.dilation, self.out
+        x = lax.pad(x, jnp.zeros((), x.dtype), _end_pad(x.ndim, axis, o * s - x.shape[axis]))
+        x = x.reshape((*x.shape[:axis], o, s, *x.shape[axis + 1 :]))
+        return lax.slice_in_dim(x, 0, (k - 1) * d + 1, d, axis=axis + 1)
+
+    def taps(self, x: jax.Array, axis: int) -> list[jax.Array]:
+        """Tap ``i`` of every window, one strided slice each (transpose: a strided pad)."""
+        k, s, d, o = self.window, self.stride, self.dilation, self.out
+        return [lax.slice_in_dim(x, i * d, i * d + (o - 1) * s + 1, s, axis=axis) for i in range(k)]
+
+    def first_extreme(self, x: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
+        """Extreme of each window and the int32 tap of its first occurrence (NaN is extreme)."""
+        if self.stride >= (self.window - 1) * self.dilation + 1:
+            return first_extreme_view(self.view(x, axis), axis + 1, largest)
+        # Overlapping windows: a running comparison over the taps; strict, so the first tap wins.
+        taps = self.taps(x, axis)
+        best, first = taps[0], jnp.zeros(taps[0].shape, jnp.int32)
+        for i, tap in enumerate(taps[1:], 1):
+            better = tap > best if largest else tap < best
+            if jnp.issubdtype(tap.dtype, jnp.floating):
+                better = better | (jnp.isnan(tap) & ~jnp.isnan(best))
+            best = jnp.where(better, tap, best)
+            first = jnp.where(better, i, first)
+        return best, first
+
+    def take(self, p: jax.Array, axis: int, first: jax.Array) -> jax.Array:
+        """Tap ``first`` of every window of ``p`` (linear in ``p``)."""
+        if self.stride >= (self.window - 1) * self.dilation + 1:
+            return take_view(self.view(p, axis), axis + 1, first)
+        taps = self.taps(p, axis)
+        out = taps[0]
+        for i, tap in enumerate(taps[1:], 1):
+            out = jnp.where(first == i, tap, out)
+        return out
+
+
+def _end_pad(ndim: int, axis: int, amount: int) -> list[tuple[int, int, int]]:
+    config = [(0, 0, 0)] * ndim
+    config[axis] = (0, amount, 0)
+    return config
+
+
+def first_extreme_view(view: jax.Array, axis: int, largest: bool) -> tuple[jax.Array, jax.Array]:
+    """Extreme along the window axis ``axis`` and the int32 position of its first occurrence."""
+    best = jnp.max(view, axis=axis) if largest else jnp.min(view, axis=axis)
+    hit = view == jnp.expand_dims(best, axis)
+    if jnp.issubdtype(view.dtype, jnp.floating):
+        hit = hit | jnp.isnan(view)
+    iota = lax.broadcasted_iota(jnp.int32, view.shape, axis)
+    return best, jnp.min(jnp.where(hit, iota, view.shape[axis]), axis=axis)
+
+
+def take_view(view: jax.Array, axis: int, first: jax.Array) -> jax.Array:
+    """Entry ``first`` along the window axis ``axis`` of ``view`` (linear in ``view``)."""
+    onehot = lax.broadcasted_iota(jnp.int32, view.shape, axis) == jnp.expand_dims(first, axis)
+    zero = jnp.zeros((), view.dtype)
+    return jnp.sum(jnp.where(onehot, view, zero), axis=axis, dtype=view.dtype)
+
+
+def select_extreme(
+    x: jax.Array,
+    axes: Sequence[Any],
+    largest: bool,
+    payloads: Sequence[jax.Array] = (),
+) -> tuple[jax.Array, list[jax.Array], list[jax.Array]]:
+    """Separable first-extreme selection over product windows of ``(N, *spatial, C)``.
+
+    ``axes[a]`` describes the windows of spatial axis ``a`` (``first_extreme`` and ``take``
+    methods). Axes are reduced from the last to the first, so that among equal extremes the first
+    in row-major window order wins, as PyTorch's kernels scan. Returns the extremes, the window tap
+    chosen along each axis (int32, ``(N, *out, C)``) and each payload taken at the extremes.
+    """
+    offsets: list[jax.Array] = []
+    payloads = list(payloads)
+    for a in reversed(range(x.ndim - 2)):
+        x, first = axes[a].first_extreme(x, a + 1, largest)
+        offsets = [first] + [axes[a].take(o, a + 1, first) for o in offsets]
+        payloads = [axes[a].take(p, a + 1, first) for p in payloads]
+    return x, offsets, payloads
+
+
+def strided_axes(geom: Geometry) -> list[StridedAxis]:
+    return [
+        StridedAxis(geom.window[a], geom.strides[a], geom.dilation[a], geom.out_shape[a])
+        for a in range(len(geom.window))
+    ]
+
+
+def reduce_windows(xp: jax.Array, geom: Geometry, op: str) -> jax.Array:
+    """Reduces every window of a padded ``(N, *spatial, C)`` with "max", "min" or "sum"."""
+    rank = xp.ndim - 2
+    if all(geom.disjoint(a) for a in range(rank)):
+        # One reshape exposes every window; one reduction over the window axes.
+        shape, config = [xp.shape[0]], [(0, 0, 0)]
+        for a in range(rank):
+            o, s = geom.out_shape[a], geom.strides[a]
+            config.append((0, o * s - xp.shape[a + 1], 0))
+            shape += [o, s]
+        config.append((0, 0, 0))
+        xr = lax.pad(xp, jnp.zeros((), xp.dtype), config).reshape((*shape, xp.shape[-1]))
+        starts = [0] * xr.ndim
+        limits = list(xr.shape)
+        steps = [1] * xr.ndim
+        for a in range(rank):
+            limits[2 + 2 * a] = geom.effective(a)
+            steps[2 + 2 * a] = geom.dilation[a]
+        xr = lax.slice(xr, starts, limits, steps)
+        axes = tuple(2 + 2 * a for a in range(rank))
+        return {"max": jnp.max, "min": jnp.min, "sum": jnp.sum}[op](xr, axis=axes)
+    init = {"max": fill_value(xp.dtype, True), "min": fill_value(xp.dtype, False), "sum": 0}[op]
+    computation = {"max": lax.max, "min": lax.min, "sum": lax.add}[op]
+    return lax.reduce_window(
+        xp,
+        # A NumPy init lets lax recognise the monoid and use its differentiable reducers.
+        np.asarray(init, xp.dtype),
+        computation,
+        window_dimensions=(1, *geom.window, 1),
+        window_strides=(1, *geom.strides, 1),
+        padding="VALID",
+        window_dilation=(1, *geom.dilation, 1),
+    )
