@@ -36,27 +36,23 @@ def assert_jit_matches_eager(fn: Callable, *args):
     """fn traced under jit gives the same values as fn called eagerly (op by op)."""
     with jax.disable_jit():
         eager = fn(*args)
-    jitted = jax.jit(fn)(*args)
-    jax.tree.map(
-        lambda a, b: np.testing.assert_allclose(
-            np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=1e-5, atol=1e-6
-        ),
-        eager,
-        jitted,
-    )
+    _assert_trees_close(eager, jax.jit(fn)(*args))
 
 
 def assert_vmap_matches_loop(fn: Callable, xs, *rest):
     """jax.vmap(fn) over the leading axis of xs equals a Python loop over it."""
     mapped = jax.vmap(lambda x: fn(x, *rest))(xs)
     looped = [fn(xs[i], *rest) for i in range(xs.shape[0])]
-    looped = jax.tree.map(lambda *ys: jnp.stack(ys), *looped)
+    _assert_trees_close(mapped, jax.tree.map(lambda *ys: jnp.stack(ys), *looped))
+
+
+def _assert_trees_close(a, b):
     jax.tree.map(
-        lambda a, b: np.testing.assert_allclose(
-            np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=1e-5, atol=1e-6
+        lambda u, v: np.testing.assert_allclose(
+            np.asarray(u, np.float64), np.asarray(v, np.float64), rtol=1e-5, atol=1e-6
         ),
-        mapped,
-        looped,
+        a,
+        b,
     )
 
 

@@ -37,12 +37,17 @@ def _reference(x: np.ndarray, kernels: np.ndarray, factor: tuple[int, ...], k: i
     return out
 
 
+def _input(rng, spatial: tuple[int, ...], factor: tuple[int, ...]):
+    """A random ``(2, *spatial, 3)`` input and the output's spatial size ``spatial * factor``."""
+    x = rng.standard_normal((2, *spatial, 3)).astype(np.float32)
+    return x, tuple(s * f for s, f in zip(spatial, factor, strict=True))
+
+
 @pytest.mark.parametrize(
     "factor,k,spatial", [((2,), 3, (6,)), ((2, 3), 5, (4, 3)), ((2, 1, 2), 3, (3, 4, 2))]
 )
 def test_matches_the_definition_with_random_kernels(factor, k, spatial, rng):
-    x = rng.standard_normal((2, *spatial, 3)).astype(np.float32)
-    up = tuple(s * f for s, f in zip(spatial, factor, strict=True))
+    x, up = _input(rng, spatial, factor)
     kernels = rng.standard_normal((2, *up, k ** len(factor))).astype(np.float32)
     _util.assert_close(carafe(x, kernels, factor), _reference(x, kernels, factor, k))
 
@@ -50,9 +55,7 @@ def test_matches_the_definition_with_random_kernels(factor, k, spatial, rng):
 @pytest.mark.parametrize("factor,k", [((3,), 3), ((2, 2), 5), ((2, 1, 3), 3)])
 def test_uniform_kernels_are_nearest_upsampling_of_a_box_filter(factor, k, rng):
     rank = len(factor)
-    spatial = (5, 4, 3)[:rank]
-    x = rng.standard_normal((2, *spatial, 3)).astype(np.float32)
-    up = tuple(s * f for s, f in zip(spatial, factor, strict=True))
+    x, up = _input(rng, (5, 4, 3)[:rank], factor)
     kernels = np.full((2, *up, k**rank), 1.0 / k**rank, np.float32)
     box = _util.torch_call(TORCH_AVG[rank], x, k, stride=1, padding=k // 2, count_include_pad=True)
     _util.assert_close(carafe(x, kernels, factor), _nearest(box, factor))
@@ -61,9 +64,7 @@ def test_uniform_kernels_are_nearest_upsampling_of_a_box_filter(factor, k, rng):
 @pytest.mark.parametrize("factor,k", [((2,), 5), ((3, 2), 3), ((2, 2, 2), 3)])
 def test_one_hot_centre_kernels_are_nearest_upsampling(factor, k, rng):
     rank = len(factor)
-    spatial = (4, 3, 2)[:rank]
-    x = rng.standard_normal((2, *spatial, 3)).astype(np.float32)
-    up = tuple(s * f for s, f in zip(spatial, factor, strict=True))
+    x, up = _input(rng, (4, 3, 2)[:rank], factor)
     kernels = np.zeros((2, *up, k**rank), np.float32)
     kernels[..., k**rank // 2] = 1.0
     expected = _util.torch_call(F.interpolate, x, scale_factor=factor, mode="nearest")
