@@ -106,3 +106,16 @@ def test_flax_layer_is_lazy_and_reachable_as_attributes():
 def test_import_works_without_docstrings():
     # python -OO strips docstrings: nothing may template or read them at import time.
     assert _run("import resample_jax as rj; print(rj.max_pool.__doc__)", "-OO").strip() == "None"
+
+
+def test_resize_options_repeats_the_options_of_resize_exactly():
+    # resize_options lists resize's options again (module checks bind to its parameter names, and
+    # modules call it with some options left at their defaults): names, kinds and defaults must
+    # not drift apart.
+    from resample_jax._src.resize import resize_options
+
+    def options(fn, skip):
+        params = list(inspect.signature(fn).parameters.values())[skip:]
+        return [(p.name, p.kind, p.default) for p in params]
+
+    assert options(resize_options, 0) == options(resample_jax.resize, 1)
