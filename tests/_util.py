@@ -32,6 +32,14 @@ def assert_close(actual, expected, dtype=np.float32, **overrides):
     )
 
 
+def assert_half_precision(fn: Callable, args: tuple, dtype):
+    """fn on half-precision ``args`` keeps ``dtype`` and matches fn on the same values in float32
+    within that dtype's tolerance."""
+    got = fn(*args)
+    assert got.dtype == dtype
+    assert_close(got, fn(*(np.asarray(a, np.float32) for a in args)), dtype)
+
+
 def assert_jit_matches_eager(fn: Callable, *args):
     """fn traced under jit gives the same values as fn called eagerly (op by op)."""
     with jax.disable_jit():

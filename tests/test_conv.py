@@ -432,10 +432,7 @@ def test_half_precision_keeps_dtype_and_matches_float32(dtype, rng):
     x, k = _normal(rng, (1, 6, 6, 4)), _normal(rng, (4, 4, 4, 3)) * 0.2
     xh, kh = jnp.asarray(x, dtype), jnp.asarray(k, dtype)
     for fn in (lambda a, b: conv_transpose(a, b, 2, 1), lambda a, b: strided_conv(a, b, 2, 1)):
-        got = fn(xh, kh)
-        assert got.dtype == dtype
-        expected = fn(np.asarray(xh, F32), np.asarray(kh, F32))
-        _util.assert_close(got, expected, dtype)
+        _util.assert_half_precision(fn, (xh, kh), dtype)
 
 
 # ----------------------------------------------------------------------------------------------
