@@ -427,6 +427,52 @@ def test_kernel_gradient_rule_branches_match_a_hand_computed_gradient(
     _util.assert_close(got, expected, jnp.float32)
 
 
+# (kernel shape, groups, lhs_dilation, whether the CPU input gradient goes by matmul): an expanding
+# 2 x 2 layer (grouped too), a 3 x 3 one, a 2 x 2 one that does not expand, a zero-inserted input.
+INPUT_RULE_CASES = [
+    ((2, 2, 8, 16), 1, (1, 1), True),
+    ((2, 2, 4, 16), 2, (1, 1), True),
+    ((3, 3, 8, 16), 1, (1, 1), False),
+    ((2, 2, 8, 8), 1, (1, 1), False),
+    ((2, 2, 8, 16), 1, (2, 2), False),
+]
+
+
+@pytest.mark.parametrize("kshape,groups,lhs_dilation,by_columns", INPUT_RULE_CASES)
+def test_input_gradient_rule_branches_match_torch(kshape, groups, lhs_dilation, by_columns, rng):
+    """Each branch of the per-shape input-gradient rule is taken and both gradients equal
+    torch.nn.functional.conv2d's backward (on the zero-inserted input for lhs_dilation > 1)."""
+    from resample_jax._src import conv as conv_src
+
+    assert conv_src._input_gradient_by_columns(kshape, lhs_dilation) is by_columns
+    cin = kshape[2] * groups
+    x = _normal(rng, (2, 5, 4, cin))
+    k = _normal(rng, kshape)
+    pads, one = ((1, 1), (1, 0)), (1, 1)
+
+    def f(x, k):
+        return conv_src._conv(x, k, one, pads, one, groups, lhs_dilation)
+
+    y, vjp = jax.vjp(f, jnp.asarray(x), jnp.asarray(k))
+    ct = _normal(rng, y.shape)
+    got_x, got_k = vjp(jnp.asarray(ct))
+    jaxpr = str(jax.make_jaxpr(lambda c: jax.vjp(lambda a: f(a, k), x)[1](c))(ct))
+    assert ("dot_general" in jaxpr) is by_columns  # the matmul branch's transpose is a matmul
+
+    d = lhs_dilation
+    xd = np.zeros((2, (5 - 1) * d[0] + 1, (4 - 1) * d[1] + 1, cin), np.float64)
+    xd[:, :: d[0], :: d[1]] = x
+    xd = np.pad(xd, ((0, 0), *pads, (0, 0)))
+    tx = torch.tensor(xd).permute(0, 3, 1, 2).requires_grad_()
+    tk = torch.tensor(np.moveaxis(k.astype(np.float64), (2, 3), (1, 0))).requires_grad_()
+    ty = F.conv2d(tx, tk, groups=groups)
+    ty.backward(torch.tensor(ct.astype(np.float64)).permute(0, 3, 1, 2))
+    _util.assert_close(y, ty.detach().permute(0, 2, 3, 1).numpy(), jnp.float32)
+    gx = tx.grad.permute(0, 2, 3, 1).numpy()[:, 1:-1, 1:]  # drop the padding ((1, 1), (1, 0))
+    _util.assert_close(got_x, gx[:, :: d[0], :: d[1]], jnp.float32)
+    _util.assert_close(got_k, np.moveaxis(tk.grad.numpy(), (1, 0), (2, 3)), jnp.float32)
+
+
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
 def test_half_precision_keeps_dtype_and_matches_float32(dtype, rng):
     x, k = _normal(rng, (1, 6, 6, 4)), _normal(rng, (4, 4, 4, 3)) * 0.2

@@ -8,9 +8,11 @@ The transposed convolution is computed by phase (sub-pixel) decomposition: for s
 the ``prod(s)`` output phases is a stride-1 correlation of the input with a sub-kernel of the
 flipped kernel, so forward and both gradients are plain stride-1 convolutions; XLA's default
 formulation (``lhs_dilation``) multiplies the inserted zeros. On CPU, for zero-inserted inputs and
-wide layers, the kernel gradient is one channel matmul per kernel tap: there XLA:CPU's own kernel
-gradient, a convolution with a window as large as the output, is slow (jax#23783); narrow layers
-keep XLA's, which is as fast and compiles faster (:func:`_kernel_gradient_by_taps`).
+wide layers, the kernel gradient is one matmul of the input's columns (im2col) over all kernel
+taps: there XLA:CPU's own kernel gradient, a convolution with a window as large as the output, is
+slow (jax#23783); narrow layers keep XLA's, which is as fast and compiles faster
+(:func:`_kernel_gradient_by_taps`). The input gradient of channel-expanding convolutions with few
+taps (the phase convolutions) is likewise a matmul (:func:`_input_gradient_by_columns`).
 """
 
 from __future__ import annotations
@@ -128,17 +130,24 @@ def _lax_conv(x, kernel, strides, padding, dilation, groups, lhs_dilation):
     )
 
 
-def _tap_conv(x, kernel, strides, padding, dilation, groups, lhs_dilation):
-    """The same correlation as :func:`_lax_conv`, as a sum over kernel taps of channel matmuls.
+def _columns_conv(x, kernel, strides, padding, dilation, groups, lhs_dilation):
+    """The same correlation as :func:`_lax_conv`, as one matmul of the input's columns (im2col).
 
-    Used on CPU for the tangent in the kernel: its transpose (the kernel gradient) is then one
-    ``(C_in x positions) @ (positions x C_out)`` product per tap, where XLA's transpose of a
-    convolution is a convolution with a window as large as the output, which is very slow on CPU.
+    The shifted (strided) windows of every kernel tap are concatenated along the channels and
+    multiplied with the kernel reshaped to ``(taps * C_in / groups, C_out)`` in one dot. Used on
+    CPU for tangents (see :func:`_kernel_gradient_by_taps` and
+    :func:`_input_gradient_by_columns`): their transposes are then one ``(taps * C_in) x positions
+    x C_out`` matmul for the kernel gradient, and one matmul plus shifted adds for the input
+    gradient, where XLA's transposes are convolutions that XLA:CPU runs slowly for those shapes
+    (the kernel gradient's window is as large as the output, jax#23783). One dot over all taps
+    beats one dot per tap (measured 2x on the kernel gradient of a 2 x 2 64 -> 256 convolution)
+    and compiles to fewer operations.
     """
     rank = x.ndim - 2
     window = kernel.shape[:rank]
     cig, cout = kernel.shape[-2:]
     cog = cout // groups
+    taps = math.prod(window)
     config = [
         (0, 0, 0),
         *((lo, hi, ld - 1) for (lo, hi), ld in zip(padding, lhs_dilation, strict=True)),
@@ -150,16 +159,20 @@ def _tap_conv(x, kernel, strides, padding, dilation, groups, lhs_dilation):
         (n - d * (k - 1) - 1) // s + 1
         for n, k, s, d in zip(size, window, strides, dilation, strict=True)
     )
-    k = kernel.astype(x.dtype).reshape((*window, cig, groups, cog))
-    y = None
+    cols = []
     for tap in np.ndindex(*window):
         start = tuple(t * d for t, d in zip(tap, dilation, strict=True))
         limit = tuple(a + (o - 1) * s + 1 for a, o, s in zip(start, out, strides, strict=True))
         xs = lax.slice(xp, (0, *start, 0), (xp.shape[0], *limit, xp.shape[-1]), (1, *strides, 1))
-        xs = xs.reshape((*xs.shape[:-1], groups, cig))
-        term = jnp.einsum("...gi,igo->...go", xs, k[tap], preferred_element_type=_compute_dtype(x))
-        y = term if y is None else y + term
-    return y.reshape((*y.shape[:-2], cout))
+        cols.append(xs.reshape((-1, groups, 1, cig)))
+    cols = jnp.concatenate(cols, axis=2).reshape((-1, groups, taps * cig))
+    k = kernel.astype(x.dtype).reshape((taps * cig, groups, cog))
+    acc = _compute_dtype(x)
+    if groups == 1:
+        y = jnp.dot(cols[:, 0], k[:, 0], preferred_element_type=acc)
+    else:
+        y = jnp.einsum("pgk,kgo->pgo", cols, k, preferred_element_type=acc)
+    return y.reshape((x.shape[0], *out, cout))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5, 6))
@@ -167,7 +180,7 @@ def _conv(x, kernel, strides, padding, dilation, groups, lhs_dilation):
     """Correlation of ``(N, *spatial, C)`` with an ``HWIO`` kernel and explicit (low, high) pads.
 
     Half-precision inputs accumulate in float32 (the result is float32 then). The derivative rule
-    only changes how the kernel tangent is computed (see :func:`_tap_conv`).
+    only changes how the tangents are computed, per shape (see :func:`_columns_conv`).
     """
     return _lax_conv(x, kernel, strides, padding, dilation, groups, lhs_dilation)
 
@@ -177,46 +190,73 @@ def _conv_jvp(strides, padding, dilation, groups, lhs_dilation, primals, tangent
     x, kernel = primals
     dx, dkernel = tangents
     y = _conv(x, kernel, strides, padding, dilation, groups, lhs_dilation)
+    args = (strides, padding, dilation, groups, lhs_dilation)
+
+    def tangent(a, b):
+        # Only XLA:CPU needs the im2col form; GPU / TPU compilers have fast conv transposes.
+        return lax.platform_dependent(
+            a,
+            b,
+            cpu=lambda a, b: _columns_conv(a, b, *args),
+            default=lambda a, b: _lax_conv(a, b, *args),
+        )
+
     dy = jnp.zeros_like(y)
     if not isinstance(dx, SymbolicZero):
-        dy = dy + _lax_conv(dx, kernel, strides, padding, dilation, groups, lhs_dilation)
+        by_columns = _input_gradient_by_columns(kernel.shape, lhs_dilation)
+        dy = dy + (tangent(dx, kernel) if by_columns else _lax_conv(dx, kernel, *args))
     if not isinstance(dkernel, SymbolicZero):
-        args = (strides, padding, dilation, groups, lhs_dilation)
-        if _kernel_gradient_by_taps(kernel.shape, lhs_dilation):
-            # Only XLA:CPU needs the per-tap form; GPU / TPU compilers have fast kernel gradients.
-            dy = dy + lax.platform_dependent(
-                x,
-                dkernel,
-                cpu=lambda a, b: _tap_conv(a, b, *args),
-                default=lambda a, b: _lax_conv(a, b, *args),
-            )
-        else:
-            dy = dy + _lax_conv(x, dkernel, *args)
+        by_columns = _kernel_gradient_by_taps(kernel.shape, lhs_dilation)
+        dy = dy + (tangent(x, dkernel) if by_columns else _lax_conv(x, dkernel, *args))
     return y, dy
 
 
 # Channel product (C_in / groups) * C_out from which XLA:CPU's own kernel gradient of a convolution
-# falls behind the per-tap matmuls. Measured with jaxlib 0.10.2 on 2 shared cores (min of 15 runs,
-# VJP in x and kernel): 2 x 2 64 -> 256 at 8 x 64 x 64 (the k4 s2 transposed convolution's phase
-# convolution) 0.42 s per tap vs 1.04 s by XLA; 2 x 2 64 -> 128 0.36 vs 1.02 s; 3 x 3 128 -> 128 at
-# 32 x 32 0.28 vs 0.43 s; 3 x 3 64 -> 64 a tie to 1.2x; every layer of the runner's ESPCN and U-Net
-# (products 24 to 2048) as fast or faster by XLA.
+# falls behind the matmuls. Measured with jaxlib 0.10.2 on 2 shared cores (min of 15 runs, VJP in
+# x and kernel), with one matmul per tap: 2 x 2 64 -> 256 at 8 x 64 x 64 (the k4 s2 transposed
+# convolution's phase convolution) 0.42 s vs 1.04 s by XLA; 2 x 2 64 -> 128 0.36 vs 1.02 s;
+# 3 x 3 128 -> 128 at 32 x 32 0.28 vs 0.43 s; 3 x 3 64 -> 64 a tie to 1.2x; every layer of the
+# runner's ESPCN and U-Net (products 24 to 2048) as fast or faster by XLA. One matmul over all taps
+# (:func:`_columns_conv`) is faster still: 2 x 2 64 -> 256, process CPU time of the kernel
+# gradient 0.11-0.15 s against 0.23 s per tap.
 _TAPS_MIN_CHANNEL_PRODUCT = 4096
 
 
 def _kernel_gradient_by_taps(kernel_shape, lhs_dilation) -> bool:
-    """Whether the kernel gradient on CPU is computed per tap (:func:`_tap_conv`) or by XLA.
+    """Whether the kernel gradient on CPU is one matmul over the taps (:func:`_columns_conv`).
 
     The per-shape rule (measured on XLA:CPU, jaxlib 0.10.2; on GPU / TPU XLA's rule is always
-    used). Per tap when the input is zero-inserted (``lhs_dilation > 1``: XLA's kernel gradient
+    used). By matmul when the input is zero-inserted (``lhs_dilation > 1``: XLA's kernel gradient
     is then 6-7x slower, jax#23783) or when the channel product is at least
-    ``_TAPS_MIN_CHANNEL_PRODUCT`` (wide layers, where one large matmul per tap wins); otherwise by
-    XLA, which for the narrow layers of small networks is as fast or faster and compiles 2-5x
-    faster (each tap is one more dot for XLA to compile: 0.3-1.7 s of CPU time per layer against
-    0.2-0.3 s).
+    ``_TAPS_MIN_CHANNEL_PRODUCT`` (wide layers); otherwise by XLA, which for the narrow layers of
+    small networks is as fast or faster and compiles faster.
     """
     cig, cout = kernel_shape[-2:]  # axis -2 holds the input channels of one group
     return any(d > 1 for d in lhs_dilation) or cig * cout >= _TAPS_MIN_CHANNEL_PRODUCT
+
+
+# Input gradients, process CPU ms at 8 x 64 x 64, padding 1, by XLA vs by one matmul over the taps
+# (jaxlib 0.10.2, 2 shared cores, min of 6): 2 x 2 64 -> 256 123 vs 99 (the k4 s2 transposed
+# convolution's phase convolution); 2 x 2 64 -> 128 77 vs 43; 2 x 2 32 -> 128 55 vs 16; but
+# 2 x 2 64 -> 64 33 vs 44, 3 x 3 64 -> 128 53 vs 136, 3 x 3 64 -> 64 30 vs 99 and 3 x 3 128 -> 128
+# at 32 x 32 34 vs 56. XLA's input gradient is a convolution from C_out back to C_in channels; for
+# an unpadded 2 x 2 window XLA:CPU runs it on a slower path than its padded convolutions.
+_COLUMNS_MAX_TAPS = 4
+
+
+def _input_gradient_by_columns(kernel_shape, lhs_dilation) -> bool:
+    """Whether the input gradient on CPU is a matmul with the kernel plus shifted adds.
+
+    The per-shape rule (XLA:CPU, jaxlib 0.10.2, measurements above; on GPU / TPU XLA's rule is
+    always used): by matmul for channel-expanding convolutions (``C_out >= 2 * C_in / groups``)
+    with at most ``_COLUMNS_MAX_TAPS`` taps on an input that is not zero-inserted, which covers
+    the phase convolutions of :func:`conv_transpose` with kernel size up to twice the stride;
+    otherwise XLA's (for a zero-inserted input its input gradient is a plain strided convolution).
+    """
+    rank = len(kernel_shape) - 2
+    cig, cout = kernel_shape[-2:]
+    taps = math.prod(kernel_shape[:rank])
+    return all(d == 1 for d in lhs_dilation) and taps <= _COLUMNS_MAX_TAPS and cout >= 2 * cig
 
 
 def _same_pairs(size, strides, effective) -> tuple[tuple[int, int], ...]:

@@ -185,10 +185,13 @@ def conv_transpose(
     by reshape, so forward and both gradients are plain stride-1 convolutions. With dilation > 1 on
     some axis it falls back to correlating the zero-inserted input (``lhs_dilation``), which
     multiplies the inserted zeros (about ``prod(strides)`` times the arithmetic) and whose input
-    gradient is a strided convolution. On CPU the kernel gradient is one channel matmul per kernel
-    tap in the dilated path and, in the phase path, for wide layers (``C_in * C_out * prod(strides)
-    / groups >= 4096``), not XLA's convolution-shaped kernel gradient, which is slow there
-    (jax#23783); narrower layers keep XLA's, as fast there and quicker to compile.
+    gradient is a strided convolution. On CPU the kernel gradient is one matmul of the input's
+    columns (im2col) over all kernel taps in the dilated path and, in the phase path, for wide
+    layers (``C_in * C_out * prod(strides) / groups >= 4096``), not XLA's convolution-shaped kernel
+    gradient, which is slow there (jax#23783); narrower layers keep XLA's, as fast there and
+    quicker to compile. In the phase path the input gradient is likewise a matmul with the kernel
+    plus shifted adds when the phase convolution has at most 4 taps and expands the channels
+    (``C_out * prod(strides) >= 2 * C_in``, e.g. kernel 4 stride 2).
 
     Args:
       x: input ``[*batch, *spatial, C_in]``, floating; any number of leading batch axes.
@@ -344,7 +347,7 @@ def fractional_strided_conv(
     ``conv_transpose(x, k', q, ((K - 1 - low, K - 1 - high), ...))`` with ``k'`` the spatially
     flipped kernel (for groups > 1, its channels rearranged to ``conv_transpose``'s layout), and is
     computed by its phase decomposition; otherwise through ``lhs_dilation``, and then on CPU the
-    kernel gradient is computed per tap (see :func:`conv_transpose`).
+    kernel gradient is one matmul over the kernel taps (see :func:`conv_transpose`).
 
     Args:
       x: input ``[*batch, *spatial, C_in]``, floating.
