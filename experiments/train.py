@@ -118,7 +118,10 @@ def make_optimizer(config: configs.Config) -> optax.GradientTransformation:
     schedule = optax.warmup_cosine_decay_schedule(
         0.0, config.learning_rate, warmup, max(config.steps, warmup + 1), end_value=0.0
     )
-    return optax.adam(schedule)
+    # Adam on one flat vector of all parameters: per-parameter updates would be ~5 XLA fusions per
+    # leaf, each compiled separately; flat, the update compiles once whatever the network's depth
+    # (quick SR step build 3.9 -> 2.5 s of CPU time, and a faster step), with the same arithmetic.
+    return optax.flatten(optax.adam(schedule))
 
 
 def train_step(
