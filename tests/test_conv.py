@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import _util
@@ -471,6 +472,35 @@ def test_input_gradient_rule_branches_match_torch(kshape, groups, lhs_dilation, 
     gx = tx.grad.permute(0, 2, 3, 1).numpy()[:, 1:-1, 1:]  # drop the padding ((1, 1), (1, 0))
     _util.assert_close(got_x, gx[:, :: d[0], :: d[1]], jnp.float32)
     _util.assert_close(got_k, np.moveaxis(tk.grad.numpy(), (1, 0), (2, 3)), jnp.float32)
+
+
+def test_large_layers_keep_xla_gradients_instead_of_columns():
+    """The im2col tangents hold taps x positions x C_in values; a layer whose column matrix would
+    pass ``_COLUMNS_MAX_BYTES`` keeps XLA's rule although its shape alone would pick columns
+    (traced abstractly: nothing of that size is allocated)."""
+    from resample_jax._src import conv as conv_src
+
+    kshape = (2, 2, 64, 256)  # expanding and wide: both rules pick columns by shape
+    assert conv_src._input_gradient_by_columns(kshape, (1, 1))
+    assert conv_src._kernel_gradient_by_taps(kshape, (1, 1))
+    one, pads = (1, 1), ((0, 1), (0, 1))
+
+    def jaxpr(size):
+        x = jax.ShapeDtypeStruct((8, size, size, 64), jnp.float32)
+        k = jax.ShapeDtypeStruct(kshape, jnp.float32)
+        f = functools.partial(
+            conv_src._conv, strides=one, padding=pads, dilation=one, groups=1, lhs_dilation=one
+        )
+        return str(
+            jax.make_jaxpr(lambda a, b: jax.grad(lambda a, b: f(a, b).sum(), (0, 1))(a, b))(x, k)
+        )
+
+    # 4 taps * 8 * 64 * 64 positions * 64 channels * 4 bytes = 32 MiB: columns (matmuls).
+    small = conv_src._columns_bytes(jnp.zeros((1, 1, 1, 64)), kshape, (8, 64, 64, 256))
+    assert small == 32 * 2**20 < conv_src._COLUMNS_MAX_BYTES
+    assert "dot_general" in jaxpr(64)
+    # 4 * 8 * 256 * 256 * 64 * 4 bytes = 512 MiB: XLA's convolutions only.
+    assert "dot_general" not in jaxpr(256)
 
 
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])

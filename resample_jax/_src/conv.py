@@ -202,13 +202,28 @@ def _conv_jvp(strides, padding, dilation, groups, lhs_dilation, primals, tangent
         )
 
     dy = jnp.zeros_like(y)
+    fits = _columns_bytes(x, kernel.shape, y.shape) <= _COLUMNS_MAX_BYTES
     if not isinstance(dx, SymbolicZero):
-        by_columns = _input_gradient_by_columns(kernel.shape, lhs_dilation)
+        by_columns = fits and _input_gradient_by_columns(kernel.shape, lhs_dilation)
         dy = dy + (tangent(dx, kernel) if by_columns else _lax_conv(dx, kernel, *args))
     if not isinstance(dkernel, SymbolicZero):
-        by_columns = _kernel_gradient_by_taps(kernel.shape, lhs_dilation)
+        by_columns = fits and _kernel_gradient_by_taps(kernel.shape, lhs_dilation)
         dy = dy + (tangent(x, dkernel) if by_columns else _lax_conv(x, dkernel, *args))
     return y, dy
+
+
+# The im2col form holds every tap's window of the input at once: taps x output positions x C_in
+# values. Above this many bytes XLA's own rule is used instead (whatever its speed), so a large
+# layer never needs taps times its input's memory for a tangent.
+_COLUMNS_MAX_BYTES = 256 * 2**20
+
+
+def _columns_bytes(x, kernel_shape, y_shape) -> int:
+    """Bytes of the column matrix :func:`_columns_conv` would build for ``x`` -> ``y_shape``."""
+    rank = len(kernel_shape) - 2
+    taps = math.prod(kernel_shape[:rank])
+    positions = math.prod(y_shape[:-1])
+    return taps * positions * x.shape[-1] * np.dtype(x.dtype).itemsize
 
 
 # Channel product (C_in / groups) * C_out from which XLA:CPU's own kernel gradient of a convolution
