@@ -189,11 +189,19 @@ class UNet(nnx.Module):
         return self.head(h)
 
 
-_SR_DEFAULT_UPSAMPLER = {"srcnn": "bicubic", "fsrcnn": "conv_transpose", "espcn": "pixel_shuffle"}
+_SR_DEFAULT_UPSAMPLER = {
+    "srcnn": "bicubic",
+    "fsrcnn": "conv_transpose",
+    "espcn": "pixel_shuffle",
+    "edsr": "pixel_shuffle",
+}
+# Tiny EDSR (Lim et al. 2017): feature width and residual blocks.
+_EDSR_WIDTH, _EDSR_BLOCKS = 32, 4
 
 
 class SRNet(nnx.Module):
-    """Single-image super-resolution nets (SRCNN, FSRCNN, ESPCN) with a swappable upsampler.
+    """Single-image super-resolution nets (SRCNN, FSRCNN, ESPCN, a tiny EDSR) with a swappable
+    upsampler.
 
     ``(*batch, H, W, channels) -> (*batch, scale * H, scale * W, channels)``. Architectures, with
     the weight counts of the papers (``count_weights``, 1 channel, default upsampler, biases and
@@ -207,6 +215,10 @@ class SRNet(nnx.Module):
     * ``"espcn"`` (Shi et al. 2016, 5-3-3): conv 5x5 -> 64, tanh, 3x3 -> 32, tanh, then the
       upsampler 32 -> channels (default: 3x3 sub-pixel convolution, ICNR-initialised).
       22,624 weights at scale 3.
+    * ``"edsr"`` (Lim et al. 2017, shrunk to 32 features and 4 blocks): conv 3x3 -> 32, four
+      residual blocks (3x3, ReLU, 3x3, plus the block's input; no batch norm, as EDSR), a 3x3 conv
+      and a skip from the first conv's output, then the upsampler 32 -> channels (default: 3x3
+      sub-pixel convolution). 85,824 weights at scale 3.
 
     ``upsampler`` names any :func:`resample_jax.methods.upsampler_names` method for the upsampling
     stage (built with ``make_upsampler``; ESPCN uses 3x3 windows; FSRCNN gives ``conv_transpose``
@@ -217,7 +229,7 @@ class SRNet(nnx.Module):
     (what makes short-run comparisons between upsamplers fair).
 
     Args:
-      arch: ``"srcnn"``, ``"fsrcnn"`` or ``"espcn"``.
+      arch: ``"srcnn"``, ``"fsrcnn"``, ``"espcn"`` or ``"edsr"``.
       scale: integer upscaling factor.
       upsampler: method name, or None for the architecture's own.
       channels: image channels (1 for the Y channel, as the papers).
@@ -236,6 +248,7 @@ class SRNet(nnx.Module):
       Dong, Loy & Tang, "Accelerating the Super-Resolution Convolutional Neural Network", ECCV 2016.
       Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel
       Convolutional Neural Network", CVPR 2016.
+      Lim et al., "Enhanced Deep Residual Networks for Single Image Super-Resolution", CVPRW 2017.
     """
 
     def __init__(
@@ -277,6 +290,16 @@ class SRNet(nnx.Module):
             # al. 2016, sec. 2.2); a 9x9 sub-pixel window would cost (9 / 3)^2 = 9x the weights.
             k = {"conv_transpose": 9, "pixel_shuffle": -(-9 // scale)}.get(name, 3)
             self.upsampler = methods.make_upsampler(name, d, c, scale, kernel_size=k, rngs=rngs)
+        elif arch == "edsr":
+            f = _EDSR_WIDTH
+            self.head = _conv(c, f, 3, 2, rngs)
+            self.blocks = nnx.List(
+                [nnx.List([_conv(f, f, 3, 2, rngs), _conv(f, f, 3, 2, rngs)])
+                 for _ in range(_EDSR_BLOCKS)]
+            )
+            self.body = nnx.List([_conv(f, f, 3, 2, rngs)])
+            self.activations = nnx.List([])
+            self.upsampler = methods.make_upsampler(name, f, c, scale, kernel_size=3, rngs=rngs)
         else:
             self.body = nnx.List([_conv(c, 64, 5, 2, rngs), _conv(64, 32, 3, 2, rngs)])
             self.activations = nnx.List([_Tanh(), _Tanh()])
@@ -286,10 +309,16 @@ class SRNet(nnx.Module):
     def __call__(self, lr: jax.typing.ArrayLike) -> jax.Array:
         lr = jnp.asarray(lr)
         h = self.upsampler(lr) if self.upsample_first else lr
-        for i, layer in enumerate(self.body):
-            h = layer(h)
-            if i < len(self.activations):
-                h = self.activations[i](h)
+        if self.arch == "edsr":
+            h = skip = self.head(h)
+            for first, second in self.blocks:
+                h = h + second(jax.nn.relu(first(h)))
+            h = skip + self.body[0](h)
+        else:
+            for i, layer in enumerate(self.body):
+                h = layer(h)
+                if i < len(self.activations):
+                    h = self.activations[i](h)
         if not self.upsample_first:
             h = self.upsampler(h)
         if self.bicubic is not None:

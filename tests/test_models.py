@@ -16,14 +16,21 @@ RNG = np.random.default_rng(0)
 
 
 @pytest.mark.parametrize(
-    "arch,scale,expected", [("srcnn", 3, 8032), ("fsrcnn", 3, 12464), ("espcn", 3, 22624)]
+    "arch,scale,expected",
+    [("srcnn", 3, 8032), ("fsrcnn", 3, 12464), ("espcn", 3, 22624), ("edsr", 3, 85824)],
 )
 def test_sr_weight_counts_match_papers(arch, scale, expected):
     # SRCNN 9-1-5: 81*64 + 64*32 + 25*32. FSRCNN(56, 12, 4): 25*56 + 56*12 + 4*9*144 + 12*56
     # + 81*56 (the paper counts convolution weights only). ESPCN: 25*64 + 9*64*32 + 9*32*9.
+    # Tiny EDSR (32 features, 4 blocks): 9*32 + 8*9*32*32 (blocks) + 9*32*32 + 9*32*9 (shuffle).
     net = models.SRNet(arch, scale, rngs=nnx.Rngs(0))
     assert models.count_weights(net) == expected
-    biases = {"srcnn": 64 + 32 + 1, "fsrcnn": 56 + 12 + 4 * 12 + 56 + 1 + 7, "espcn": 64 + 32 + 1}
+    biases = {
+        "srcnn": 64 + 32 + 1,
+        "fsrcnn": 56 + 12 + 4 * 12 + 56 + 1 + 7,
+        "espcn": 64 + 32 + 1,
+        "edsr": 32 + 8 * 32 + 32 + 9,
+    }
     assert models.count_weights(net, include_bias=True) == expected + biases[arch]
 
 
@@ -42,6 +49,7 @@ def test_fsrcnn_sub_pixel_stage_has_the_transposed_stage_weight_count():
         ("fsrcnn", "carafe"),
         ("espcn", "bilinear"),
         ("fsrcnn", "dysample"),
+        ("edsr", "conv_transpose"),
     ],
 )
 def test_sr_nets_take_any_upsampler(arch, upsampler):
