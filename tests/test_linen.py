@@ -102,6 +102,7 @@ BAD = {
     "activation": "relu", "numtaps": 4, "wavelet": "bogus",
     "norm": 0, "return_phase": "yes", "hidden_features": 0,
     "temperature": 0.0, "return_weights": "yes", "deterministic": "yes",
+    "frequency_dropout": "yes", "min_size": 0,
 }
 UNCHECKED = {"use_bias", "kernel_init", "bias_init", "param_dtype"}
 
