@@ -67,7 +67,7 @@ def _conv(
     bias: bool = True,
     padding: str | int = "SAME",
 ) -> rnnx.StridedConv:
-    """Stride-1 'SAME' convolution (the plain layers between resampling stages)."""
+    """Stride-1 convolution (the plain layers between resampling stages), 'SAME' by default."""
     return rnnx.StridedConv(
         in_features, out_features, (kernel,) * rank, 1, padding, use_bias=bias, rngs=rngs
     )
