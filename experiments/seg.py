@@ -450,8 +450,8 @@ def _circular_claim(workdir: Path, by: dict[tuple, list[dict]], config: SegConfi
                     verdict = "refuted"
             else:  # claim: not exact on any seed; the label disagreement says how far from it
                 s = stats.summarize([1.0 - e for e in equal])
-                verdict = ("reproduced" if exact == 0 else "refuted") + (
-                    f"; label disagreement {s.text(4)}: {stats.claim(s)}")
+                verdict = ("reproduced (exact on no seed)" if exact == 0 else "refuted") + (
+                    f"; label disagreement {s.text(4)}, claimed > 0: {stats.claim(s)}")
             lines.append(f"- {task} {method} {when}: {shown}: **{verdict}**.")
     if not measured:
         lines.append(
