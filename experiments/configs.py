@@ -105,6 +105,11 @@ class SegConfig:
     archs: tuple[str, ...] = _f(("unet", "fcn32s"), "segmentation networks")
     down: str = _f("max_pool", "default downsampler of every network")
     up: str = _f("bilinear", "default upsampler of every network")
+    padding: str = _f(
+        "zeros",
+        "padding of the U-Net's 3x3 convolutions, zeros or circular (the exact circular-shift "
+        "claim of the APS / LPS U-Nets needs circular)",
+    )
     image_size: int = _f(32, "crop side in pixels")
     max_shift: int = _f(8, "largest shift between the two crops of the shift-consistency test")
     num_eval: int = _f(64, "held-out images")

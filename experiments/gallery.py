@@ -198,11 +198,16 @@ def upsampler_panels(n: int, tick: Callable[[], object] = lambda: None) -> list[
     panels = [("ground truth", hr), ("input (bicubic down x2)", np.clip(lr, 0.0, 1.0))]
     for name, record in methods.UPSAMPLERS.items():
         module = methods.make_upsampler(name, 1, 1, FACTOR, rngs=nnx.Rngs(0))
-        if getattr(record, "needs_indices", False):
-            # Paired with max pooling: its values and indices, as in SegNet's decoder.
-            v, idx = rj.max_pool_with_indices(jnp.asarray(np.moveaxis(hr, -1, 0)[..., None]), 2)
-            y = np.moveaxis(np.asarray(module(v, idx, (n, n)))[..., 0], 0, -1)
-            label = f"{name} (of max_pool)"
+        if record.pair is not None:
+            # After its own downsampler (evaluation mode), as in an encoder-decoder: the values
+            # and the side information (indices, phase, weights) of the ground truth.
+            down = methods.make_downsampler(record.pair.down, 1, 1, FACTOR, paired=True,
+                                            rngs=nnx.Rngs(0))
+            down.eval()
+            v, side = down(jnp.asarray(np.moveaxis(hr, -1, 0)[..., None]))
+            args = (side, (n, n)) if record.pair.output_size else (side,)
+            y = np.moveaxis(np.asarray(module(v, *args))[..., 0], 0, -1)
+            label = f"{name} (of {record.pair.down})"
         else:
             y = _per_channel(module, lr)
             label = name

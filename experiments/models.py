@@ -89,8 +89,13 @@ def build_sr(config, method: str, rngs: nnx.Rngs) -> nnx.Module:
 
 
 def _seg_role(name: str, down_names: Sequence[str], up_names: Sequence[str]) -> tuple[str, str]:
-    """``(role, method)`` of a seg method spec: ``down:NAME``, ``up:NAME`` or an unambiguous
-    name."""
+    """``(role, method)`` of a seg method spec: ``down:NAME``, ``up:NAME``, ``DOWN+UP`` (role
+    ``"pair"``, method ``"DOWN+UP"``) or an unambiguous name."""
+    if "+" in name:
+        down, _, up = name.partition("+")
+        _seg_role(f"down:{down}", down_names, up_names)
+        _seg_role(f"up:{up}", down_names, up_names)
+        return "pair", name
     if ":" in name:
         role, _, method = name.partition(":")
         table = {"down": down_names, "up": up_names}.get(role)
@@ -121,7 +126,10 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
     """``(arch, label, down, up)`` for every segmentation run, default pair first per arch.
 
     A method replaces the down path (a downsampler) or the up path (an upsampler) of the network,
-    the other path staying at ``config.down`` / ``config.up``. SegNet has its own fixed pair (max
+    the other path staying at ``config.down`` / ``config.up``; ``DOWN+UP`` sets both. A paired
+    upsampler (``max_unpool``, ``aps_upsample``, ``lpu``: ``Method.pair``) brings its own
+    downsampler (``max_pool``, ``aps``, ``lps``), so ``aps_upsample`` selects the APS U-Net
+    (label ``aps+aps_upsample``); it runs in the U-Net only. SegNet has its own fixed pair (max
     pooling with indices and ``max_unpool``) and runs once.
     """
     for arch in config.archs:
@@ -130,12 +138,19 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
                 f"unknown --archs entry {arch!r}; valid: {list(SEG_ARCHS)}."
                 f"{_suggest(arch, SEG_ARCHS)}"
             )
-    downs, ups = method_table.downsampler_names(), method_table.upsampler_names()
+    downs = method_table.downsampler_names()
+    ups = method_table.upsampler_names(include_paired=True)
     for role, name, table in (("down", config.down, downs), ("up", config.up, ups)):
         if name not in table:
             raise ConfigError(
                 f"unknown --{role} {name!r}; valid: {list(table)}.{_suggest(name, table)}"
             )
+    if config.padding not in rmodels.PADDINGS:
+        raise ConfigError(
+            f"--padding {config.padding}: valid: {list(rmodels.PADDINGS)}."
+            f"{_suggest(config.padding, rmodels.PADDINGS)}"
+        )
+    _check_pair(config.down, config.up)
     every = [f"down:{n}" for n in downs] + [f"up:{n}" for n in ups]
     specs = _names(config.methods, DEFAULT_SEG_METHODS, every)
     # Names the user typed must run in some architecture; the default set names only what runs
@@ -144,7 +159,20 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
     pairs: list[tuple[str, str, str]] = [(f"{config.down}+{config.up}", config.down, config.up)]
     for spec in specs:
         role, method = _seg_role(spec, downs, ups)
-        down, up = (method, config.up) if role == "down" else (config.down, method)
+        if role == "pair":
+            down, _, up = method.partition("+")
+            _check_pair(down, up)
+        elif role == "down":
+            down, up = method, config.up
+        elif (pair := method_table.get_method(method, "up").pair) is not None:
+            down, up = pair.down, method
+        else:
+            down, up = config.down, method
+        if role != "pair" and method_table.get_method(up, "up").pair is not None:
+            label = f"{down}+{up}"
+            if spec in typed:
+                typed.add(label)
+            spec = label
         if all((d, u) != (down, up) for _, d, u in pairs):
             pairs.append((spec, down, up))
     runs = []
@@ -160,7 +188,7 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
     for arch, label, d, u in runs:
         try:
             _check_builds(
-                lambda a=arch, dn=d, up=u: build_seg(a, 4, dn, up, nnx.Rngs(0)),
+                lambda a=arch, dn=d, up=u: build_seg(a, 4, dn, up, nnx.Rngs(0), config.padding),
                 (1, size, size, 3),
                 f"seg {arch} with down={d!r}, up={u!r} at --image-size {size}",
             )
@@ -181,10 +209,22 @@ def resolve_seg_methods(config) -> list[tuple[str, str, str, str]]:
     return kept
 
 
-def build_seg(arch: str, num_classes: int, down: str, up: str, rngs: nnx.Rngs) -> nnx.Module:
+def _check_pair(down: str, up: str) -> None:
+    try:
+        method_table.check_pair(down, up, fn="seg")
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+
+
+def build_seg(
+    arch: str, num_classes: int, down: str, up: str, rngs: nnx.Rngs, padding: str = "zeros"
+) -> nnx.Module:
+    """The segmentation net ``arch``; ``padding`` is the U-Net's (FCN and SegNet pad with
+    zeros)."""
     if arch == "unet":
         return rmodels.UNet(
-            3, num_classes, depth=3, widths=UNET_WIDTHS, down=down, up=up, rngs=rngs
+            3, num_classes, depth=3, widths=UNET_WIDTHS, down=down, up=up, padding=padding,
+            rngs=rngs,
         )
     if arch == "segnet":
         return rmodels.SegNet(3, num_classes, rngs=rngs)

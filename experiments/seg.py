@@ -1,6 +1,6 @@
 """The segmentation task: U-Net / FCN / SegNet with a chosen down- and upsampler on procedural
-shapes and horse silhouettes; mIoU, pixel accuracy and shift consistency on held-out images;
-and three classic claims judged by paired intervals over seeds."""
+shapes and horse silhouettes; mIoU, pixel accuracy, shift consistency and circular-shift
+equivariance on held-out images; and four claims judged by paired intervals over seeds."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ FIGURE_IMAGES = 4
 # Seed of the validation batch: no training seed (those are small) and not the evaluation stream.
 VALIDATION_STREAM = 2**31 - 2
 CHECKERBOARD = "checkerboard_at_init.json"
+CIRCULAR_AT_INIT = "circular_shift_at_init.json"
+# Seed of the circular shifts of the equivariance check (one shift per held-out image).
+CIRCULAR_STREAM = 2**31 - 3
+# Largest |logit difference| that still counts as exact: float32 convolutions need not round a
+# shifted input exactly as the unshifted one, so an exact identity may show a few ulps.
+EXACT_TOL = 1e-4
 CLASSES = {"shapes": data.SHAPE_CLASSES, "horse": data.HORSE_CLASSES}
 ARCHS = {
     "unet": "U-Net (3 levels, widths 8/16/32, skip connections at every level)",
@@ -43,9 +49,16 @@ def _crops(images: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
     )
 
 
+def _roll(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Each ``[H, W, C]`` image circularly shifted by its own ``(dy, dx)``."""
+    return np.stack([np.roll(im, tuple(s), axis=(0, 1)) for im, s in zip(images, shifts,
+                                                                          strict=True)])
+
+
 class _Evaluator:
-    """Held-out scores of one dataset: mIoU and pixel accuracy on the crops at the origin, and
-    shift consistency between the crops at two random offsets of the same image."""
+    """Held-out scores of one dataset: mIoU and pixel accuracy on the crops at the origin, shift
+    consistency between the crops at two random offsets of the same image, and circular-shift
+    equivariance: the prediction on a circularly shifted crop against the shifted prediction."""
 
     def __init__(self, dataset: str, config: SegConfig):
         ev = data.seg_eval(dataset, config.num_eval, config.image_size, config.max_shift)
@@ -55,6 +68,22 @@ class _Evaluator:
         self.xa = _crops(ev.images, ev.offsets[:, 0], size)
         self.xb = _crops(ev.images, ev.offsets[:, 1], size)
         self.offsets = ev.offsets
+        # One shift per image, uniform over every non-zero integer shift of the crop: APS claims
+        # equivariance for all of them, while shifts by multiples of the net's total stride would
+        # be matched by plain strided sampling as well.
+        flat = np.random.default_rng(CIRCULAR_STREAM).integers(1, size * size, len(self.x0))
+        self.circular_shifts = np.stack(np.unravel_index(flat, (size, size)), axis=-1)
+        self.x_rolled = _roll(self.x0, self.circular_shifts)
+
+    def circular(self, predict: tasks.Predict, logits0: np.ndarray | None = None) -> dict:
+        """``circular_equal``: the fraction of pixels whose label on the shifted crop equals the
+        shifted label; ``circular_logit_diff``: the largest |logit difference| there."""
+        logits0 = predict(self.x0) if logits0 is None else logits0
+        shifted, moved = predict(self.x_rolled), _roll(logits0, self.circular_shifts)
+        return {
+            "circular_equal": float(np.mean(shifted.argmax(-1) == moved.argmax(-1))),
+            "circular_logit_diff": float(np.abs(shifted - moved).max()),
+        }
 
     def scores(self, p0: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> dict[str, float]:
         conf = metrics.confusion_matrix(p0, self.y0, self.num_classes)
@@ -63,9 +92,10 @@ class _Evaluator:
         return s
 
     def __call__(self, predict: tasks.Predict) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        p0, pa, pb = (np.argmax(predict(x), axis=-1) for x in (self.x0, self.xa, self.xb))
+        logits0 = predict(self.x0)
+        p0, pa, pb = (np.argmax(v, axis=-1) for v in (logits0, predict(self.xa), predict(self.xb)))
         k = FIGURE_IMAGES
-        return self.scores(p0, pa, pb), {
+        return {**self.scores(p0, pa, pb), **self.circular(predict, logits0)}, {
             "images": self.x0[:k],
             "labels": self.y0[:k],
             "pred": p0[:k].astype(np.int32),
@@ -109,13 +139,16 @@ class SegTask(tasks.Task):
 
     @staticmethod
     def choices() -> dict[str, list[str]]:
-        downs, ups = method_table.downsampler_names(), method_table.upsampler_names()
+        downs = method_table.downsampler_names()
+        ups = method_table.upsampler_names(include_paired=True)
         return {
-            "methods": [*(f"down:{n}" for n in downs), *(f"up:{n}" for n in ups), "all", "default"],
+            "methods": [*(f"down:{n}" for n in downs), *(f"up:{n}" for n in ups), "DOWN+UP",
+                        "all", "default"],
             "archs": list(models.SEG_ARCHS),
             "datasets": list(data.GENERATORS),
             "down": downs,
             "up": ups,
+            "padding": ["zeros", "circular"],
         }
 
     def runs(self) -> list[tasks.RunSpec]:
@@ -131,7 +164,7 @@ class SegTask(tasks.Task):
                         seeds=tuple(c.seeds),
                         info={"arch": arch, "down": down, "up": up, "dataset": ds},
                         build=lambda rngs, a=arch, d=down, u=up, k=k: models.build_seg(
-                            a, k, d, u, rngs
+                            a, k, d, u, rngs, c.padding
                         ),
                         batch=lambda seed, step, ds=ds: data.seg_batch(
                             ds, seed, step, c.batch_size, c.image_size, c.max_shift
@@ -169,9 +202,24 @@ class SegTask(tasks.Task):
         return out
 
     def write_references(self, workdir: Path) -> None:
-        """The checkerboard-at-initialisation measurement (runs the upsamplers once)."""
+        """The checkerboard-at-initialisation measurement (runs the upsamplers once), and the
+        circular-shift check of every U-Net seed at initialisation (``nnx.Rngs(seed)``, as
+        training starts; evaluation mode), for the seeds not yet in the file."""
         if not (workdir / CHECKERBOARD).exists():
             files.write_json(workdir / CHECKERBOARD, checkerboard_at_init())
+        path = workdir / CIRCULAR_AT_INIT
+        saved = files.read_json(path, {})
+        forward = nnx.jit(lambda m, x: m(x))
+        for spec in self.runs():
+            todo = [s for s in spec.seeds if circular_key(spec.task, spec.method, s) not in saved]
+            if spec.info["arch"] != "unet" or not todo:
+                continue
+            for seed in todo:
+                model = spec.build(nnx.Rngs(seed))
+                model.eval()
+                key = circular_key(spec.task, spec.method, seed)
+                saved[key] = spec.evaluate.circular(lambda x, m=model: np.asarray(forward(m, x)))
+            files.write_json(path, saved)
 
     def baseline_for(self, record, records) -> dict[str, float] | None:
         c = self.config
@@ -242,6 +290,11 @@ class SegTask(tasks.Task):
 
     def sections(self, workdir: Path, records: list[dict]) -> list[str]:
         return _claims(workdir, records, self.config)
+
+
+def circular_key(task: str, method: str, seed: int) -> str:
+    """The key of one run's seed in ``circular_shift_at_init.json``."""
+    return f"{task}|{method}|{seed}"
 
 
 def _rows(records: list[dict]) -> dict[tuple, list[dict]]:
@@ -345,4 +398,64 @@ def _claims(workdir: Path, records: list[dict], config: SegConfig) -> list[str]:
         )
     if not measured:
         lines.append("- not measured (needs max_pool and max_blur_pool or blur_pool in --methods).")
+    return lines + _circular_claim(workdir, by, config)
+
+
+def _circular_claim(workdir: Path, by: dict[tuple, list[dict]], config: SegConfig) -> list[str]:
+    """Claim 4: APS / LPS U-Nets (with their paired upsamplers) are exactly circular-shift
+    equivariant, a max-pool U-Net is not; on every seed, at initialisation and after training."""
+    lines = [
+        "",
+        "**4. An APS (and LPS) U-Net is exactly consistent under circular shifts, a max-pool "
+        "U-Net is not** (Chaman & Dokmanic 2021; Rojas-Gomez et al. 2022). Each held-out crop is "
+        "shifted circularly by its own random shift, uniform over every non-zero integer shift "
+        f"of the {config.image_size}-pixel crop (not only multiples of the total stride 4, which "
+        "plain strided sampling would also follow); the net's prediction on the shifted crop is "
+        "compared with the shifted prediction: the fraction of pixels with equal labels and the "
+        "largest |logit difference|. Exact means every pixel of every seed equal and "
+        f"|Δlogit| ≤ {EXACT_TOL:g} (float32 rounding). Evaluation mode (LPS takes its argmax). "
+        f"U-Net convolutions padded with `{config.padding}`"
+        + ("." if config.padding == "circular" else
+           ": zero padding breaks the identity at the borders, so the claim is only tested "
+           "with --padding circular."),
+    ]
+    init = files.read_json(workdir / CIRCULAR_AT_INIT, {})
+    measured = False
+    for (task, arch, down, up), rs in sorted(by.items()):
+        if arch != "unet" or down not in ("aps", "lps", "max_pool"):
+            continue
+        measured = True
+        method = rs[0]["method"]
+        paired = method_table.get_method(up, "up").pair is not None
+        for when, values in (
+            ("at init", [init.get(circular_key(task, method, r["seed"])) for r in rs]),
+            ("trained", [r["metrics"] for r in rs]),
+        ):
+            vals = [v for v in values if v and "circular_equal" in v]
+            if not vals:
+                lines.append(f"- {task} {method} {when}: not measured.")
+                continue
+            equal = [v["circular_equal"] for v in vals]
+            diffs = [v["circular_logit_diff"] for v in vals]
+            exact = sum(e == 1.0 and d <= EXACT_TOL for e, d in zip(equal, diffs, strict=True))
+            shown = (f"equal labels min {min(equal):.4f} / mean {np.mean(equal):.4f}, per-seed "
+                     f"largest |Δlogit| from {min(diffs):.2e} to {max(diffs):.2e}; exact on "
+                     f"{exact} of {len(vals)} seeds")
+            if down in ("aps", "lps") and paired:  # claim: exact on every seed
+                if exact == len(vals):
+                    verdict = "reproduced (exact on every seed)"
+                elif config.padding != "circular":
+                    verdict = "not exact, as expected with zero padding"
+                else:
+                    verdict = "refuted"
+            else:  # claim: not exact on any seed; the label disagreement says how far from it
+                s = stats.summarize([1.0 - e for e in equal])
+                verdict = ("reproduced (exact on no seed)" if exact == 0 else "refuted") + (
+                    f"; label disagreement {s.text(4)}, claimed > 0: {stats.claim(s)}")
+            lines.append(f"- {task} {method} {when}: {shown}: **{verdict}**.")
+    if not measured:
+        lines.append(
+            "- not measured (needs U-Net runs of aps_upsample or lpu and of max_pool in "
+            "--methods, with --padding circular)."
+        )
     return lines

@@ -10,7 +10,10 @@ module and the two APIs cannot drift:
 * ``init`` builds the NNX module with the ``"params"`` random stream and stores its parameters, so
   ``variables["params"]`` has the tree of ``nnx.to_pure_dict(nnx.state(m, nnx.Param))``;
 * ``apply`` puts the parameters back into the NNX module's structure and calls it: the same
-  outputs as the NNX module with the same parameters.
+  outputs as the NNX module with the same parameters. Call keywords (``deterministic=``) are
+  passed on. A module that draws noise while training (``rng_stream``: LPS's ``"gumbel"``)
+  takes its key the Linen way, as the stream of ``apply``'s ``rngs``:
+  ``m.apply(variables, x, rngs={"gumbel": key})`` (like ``nn.Dropout``'s ``"dropout"``).
 
 This is what ``flax.nnx.bridge.to_linen`` does, with the NNX arguments as dataclass fields (so a
 class keeps the signature users call) and without building (and initialising) the NNX module
@@ -103,7 +106,7 @@ class _Bridge(nn.Module):
         super().__post_init__()
 
     @nn.compact
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         cls, config = type(self)._nnx, self._config()
         graphdef, abstract = _abstract(cls, config)
         names = list(nnx.to_pure_dict(abstract))
@@ -120,7 +123,12 @@ class _Bridge(nn.Module):
 
         state = jax.tree.map(lambda a: a, abstract)
         nnx.replace_by_pure_dict(state, {n: self.param(n, init(n)) for n in names})
-        return nnx.merge(graphdef, state)(*args)
+        stream = getattr(cls, "rng_stream", None)
+        if stream is not None and self.has_rng(stream):
+            given = inspect.signature(cls.__call__).bind(None, *args, **kwargs).arguments
+            if given.get("rngs") is None:
+                kwargs["rngs"] = self.make_rng(stream)
+        return nnx.merge(graphdef, state)(*args, **kwargs)
 
 
 def _derive(cls: type) -> type:

@@ -52,10 +52,12 @@ __all__ = [
     "Build",
     "BuildArgs",
     "DOWNSAMPLERS",
+    "Pairing",
     "METHODS",
     "Method",
     "Resampler",
     "UPSAMPLERS",
+    "check_pair",
     "downsampler_names",
     "get_method",
     "make_downsampler",
@@ -102,6 +104,24 @@ def _b(module: str, *args: Any, **kwargs: Any) -> Build:
     return Build(module, args, MappingProxyType(kwargs))
 
 
+class Pairing(NamedTuple):
+    """How an upsampler consumes the side information of the downsampler it pairs with.
+
+    Attributes:
+      down: the name of the paired downsampler (its record in the ``"down"`` table).
+      option: the boolean option of the downsampler's module that makes it return ``(y, side)``
+        (``return_indices``, ``return_phase``, ``return_weights``).
+      side: what ``side`` is, in words (max-pool indices, APS phase, LPS weights).
+      output_size: whether the upsampler also takes the downsampler's input size,
+        ``up(x, side, output_size)`` (``max_unpool``); otherwise ``up(x, side)``.
+    """
+
+    down: str
+    option: str
+    side: str
+    output_size: bool = False
+
+
 @dataclasses.dataclass(frozen=True)
 class Method:
     """One resampling method of the table.
@@ -117,8 +137,10 @@ class Method:
       factors: ``"integer"`` (any integer factor >= 1 per axis) or ``"2"`` (exactly 2 per axis).
       channels: ``"any"``, ``"keep"``, ``"multiply"`` or ``"divide"`` (see the module docstring).
       aliases: other names that :func:`get_method` accepts.
-      needs_indices: True for ``max_unpool``, whose module is called as ``up(x, indices,
-        output_size)`` with the indices of a paired ``MaxPool(return_indices=True)``.
+      pair: for an upsampler that needs side information from its downsampler (``max_unpool``,
+        ``aps_upsample``, ``lpu``), the :class:`Pairing` naming that downsampler and what the
+        upsampler consumes; ``make_downsampler(..., paired=True)`` builds the downsampler so it
+        returns the side information. None for stand-alone methods.
     """
 
     name: str
@@ -130,7 +152,7 @@ class Method:
     factors: str = "integer"
     channels: str = "keep"
     aliases: tuple[str, ...] = ()
-    needs_indices: bool = False
+    pair: Pairing | None = None
 
     def supports(self, factor: Sequence[int]) -> bool:
         """Whether the method can resample by ``factor`` (a tuple of ints, one per axis)."""
@@ -193,7 +215,20 @@ METHODS: tuple[Method, ...] = (
     Method("max_unpool", "up", False, lambda a: _b("MaxUnpool", a.factor, a.factor, 0),
            "Writes values back at the argmax positions recorded by the paired max pooling.",
            "Badrinarayanan et al., SegNet, TPAMI 2017; torch max_unpool2d.",
-           aliases=("unpool",), needs_indices=True),
+           aliases=("unpool",),
+           pair=Pairing("max_pool", "return_indices", "max-pool indices", output_size=True)),
+    Method("aps_upsample", "up", False, lambda a: _b("ApsUpsample", a.factor),
+           "APS-U: each example's values back at the polyphase component its APS layer kept, "
+           "zeros elsewhere (shift-equivariant encoder-decoders).",
+           "Chaman & Dokmanic, Truly shift-equivariant CNNs with adaptive polyphase upsampling, "
+           "Asilomar 2021.",
+           aliases=("apsu", "aps_u"), pair=Pairing("aps", "return_phase", "APS phase")),
+    Method("lpu", "up", False, lambda a: _b("LearnablePolyphaseUpsample", a.factor),
+           "Learnable polyphase upsampling: values placed at the components its LPS layer "
+           "selected (soft weights in training, one-hot in evaluation).",
+           "Rojas-Gomez et al., Learnable polyphase sampling, NeurIPS 2022.",
+           aliases=("lps_upsample", "learnable_polyphase_upsample"),
+           pair=Pairing("lps", "return_weights", "LPS weights")),
     Method("haar", "up", True, lambda a: _b("HaarUpsample", rank=a.rank),
            "1x1 projection to 2^rank subbands per output channel, then the inverse orthonormal "
            "Haar transform.",
@@ -331,7 +366,7 @@ def _names(table: Mapping[str, Method], learned: bool | None, paired: bool) -> l
     return sorted(
         m.name
         for m in table.values()
-        if (learned is None or m.learned == learned) and (paired or not m.needs_indices)
+        if (learned is None or m.learned == learned) and (paired or m.pair is None)
     )
 
 
@@ -341,8 +376,9 @@ def upsampler_names(learned: bool | None = None, *, include_paired: bool = False
     Args:
       learned: True for methods with learned parameters only, False for fixed ones only, None
         for all.
-      include_paired: also list ``max_unpool``, whose module needs the indices of a paired max
-        pooling (``up(x, indices, output_size)``), so it cannot stand alone as ``up(x)``.
+      include_paired: also list the paired upsamplers (``max_unpool``, ``aps_upsample``,
+        ``lpu``), whose modules need side information from their downsampler (``Method.pair``),
+        so they cannot stand alone as ``up(x)``.
 
     Returns:
       A sorted list of names, each accepted by :func:`make_upsampler`.
@@ -404,8 +440,9 @@ class Resampler(nnx.Module):
 
     Built by :func:`make_upsampler` / :func:`make_downsampler`: ``pre`` and ``post`` are
     ``StridedConv`` 1x1 projections (stride 1) or None, ``op`` the method's module. Calling it runs
-    ``post(op(pre(x), *args))``; extra arguments go to ``op`` (``max_unpool`` takes
-    ``indices, output_size``).
+    ``post(op(pre(x), *args))``; extra arguments go to ``op`` (a paired upsampler takes the side
+    information of its downsampler, see :class:`Pairing`). A paired downsampler
+    (``paired=True``) returns ``(post(y), side)``.
 
     Example:
       >>> from flax import nnx
@@ -422,13 +459,61 @@ class Resampler(nnx.Module):
         self.pre = pre
         self.post = post
 
-    def __call__(self, x: jax.typing.ArrayLike, *args: Any) -> jax.Array:
+    def __call__(self, x: jax.typing.ArrayLike, *args: Any) -> Any:
         if self.pre is not None:
             x = self.pre(x)
         y = self.op(x, *args)
-        if self.post is not None:
-            y = self.post(y)
-        return y
+        if self.post is None:
+            return y
+        if isinstance(y, tuple):  # a paired downsampler's (y, side): only y is projected
+            return (self.post(y[0]), *y[1:])
+        return self.post(y)
+
+
+def _side_option(method: Method) -> str:
+    """The option that makes the downsampler ``method`` return its paired upsampler's side
+    information."""
+    for up in UPSAMPLERS.values():
+        if up.pair is not None and up.pair.down == method.name:
+            return up.pair.option
+    have = sorted(m.pair.down for m in UPSAMPLERS.values() if m.pair is not None)
+    raise ValueError(
+        f"make_downsampler: `paired=True` needs a downsampler that a paired upsampler consumes; "
+        f"{method.name!r} has none (valid: {have})."
+    )
+
+
+def check_pair(down: str, up: str, *, fn: str = "check_pair") -> Pairing | None:
+    """Checks that the upsampler ``up`` can follow the downsampler ``down`` in an encoder-decoder.
+
+    A paired upsampler (``Method.pair`` set: ``max_unpool``, ``aps_upsample``, ``lpu``) consumes
+    side information of one downsampler (``max_pool``, ``aps``, ``lps``) and needs exactly that
+    one; every other upsampler goes with any downsampler.
+
+    Args:
+      down: a downsampling method name or alias.
+      up: an upsampling method name or alias.
+      fn: the caller's name for the error message.
+
+    Returns:
+      The upsampler's :class:`Pairing`, or None when it stands alone.
+
+    Raises:
+      ValueError: an unknown name, or a paired upsampler without its downsampler.
+
+    Example:
+      >>> check_pair("aps", "aps_upsample").option
+      'return_phase'
+      >>> check_pair("max_pool", "bilinear") is None
+      True
+    """
+    d, u = get_method(down, "down"), get_method(up, "up")
+    if u.pair is not None and u.pair.down != d.name:
+        raise ValueError(
+            f"{fn}: upsampler {u.name!r} consumes the {u.pair.side} of its paired downsampler "
+            f"{u.pair.down!r}, so `down` must be {u.pair.down!r}; got `down` = {down!r}."
+        )
+    return u.pair
 
 
 def _make(
@@ -440,9 +525,12 @@ def _make(
     rank: int,
     kernel_size: int | None,
     rngs: nnx.Rngs,
+    paired: bool = False,
 ) -> Resampler:
     fn = "make_upsampler" if direction == "up" else "make_downsampler"
     method = get_method(name, direction)
+    paired = validation.check_bool(fn, "paired", paired)
+    side_option = _side_option(method) if paired else None
     rank = validation.check_rank(fn, rank)
     for arg, value in (("in_features", in_features), ("out_features", out_features)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -476,7 +564,10 @@ def _make(
         c_in = c_out = in_features
         if method.channels == "multiply":
             c_out = in_features * block
-    op = method.build(BuildArgs(c_in, c_out, factors, rank, kernel_size)).nnx(rngs)
+    build = method.build(BuildArgs(c_in, c_out, factors, rank, kernel_size))
+    if side_option is not None:
+        build = build._replace(kwargs=MappingProxyType({**build.kwargs, side_option: True}))
+    op = build.nnx(rngs)
     if direction == "up":
         return Resampler(method, op, projection(in_features, c_in), None)
     return Resampler(method, op, None, projection(c_out, out_features))
@@ -501,8 +592,9 @@ def make_upsampler(
     ``resize_conv`` nearest + 3x3; ``carafe`` compressor to ``min(64, in)`` channels, 3x3 encoder,
     5x5 reassembly kernels; ``dysample`` "lp" style with ``gcd(4, in)`` groups. ``kernel_size``
     replaces the 3x3 of ``pixel_shuffle`` / ``resize_conv`` and the window of ``conv_transpose``,
-    and is ignored by the other methods. ``max_unpool`` builds a module called as
-    ``up(x, indices, output_size)``.
+    and is ignored by the other methods. A paired method (``Method.pair``) builds a module called
+    with its downsampler's side information: ``max_unpool`` as ``up(x, indices, output_size)``,
+    ``aps_upsample`` as ``up(x, phase)``, ``lpu`` as ``up(x, weights)``.
 
     Args:
       name: an upsampling method (:func:`upsampler_names`) or one of its aliases.
@@ -542,6 +634,7 @@ def make_downsampler(
     *,
     rank: int = 2,
     kernel_size: int | None = None,
+    paired: bool = False,
     rngs: nnx.Rngs,
 ) -> Resampler:
     """Builds the downsampling method ``name`` as an NNX module.
@@ -558,12 +651,16 @@ def make_downsampler(
       name: a downsampling method (:func:`downsampler_names`) or one of its aliases.
       in_features, out_features, factor, rank, rngs: as for :func:`make_upsampler`.
       kernel_size: optional window of ``strided_conv``; ignored by the other methods.
+      paired: build the module so it returns ``(y, side)``, the side information its paired
+        upsampler consumes (:class:`Pairing`: ``max_pool`` indices, ``aps`` phase, ``lps``
+        weights).
 
     Returns:
       A :class:`Resampler`.
 
     Raises:
-      ValueError: as :func:`make_upsampler` raises it.
+      ValueError: as :func:`make_upsampler` raises it; ``paired=True`` for a downsampler that no
+        upsampler pairs with.
 
     Example:
       >>> from flax import nnx
@@ -575,4 +672,4 @@ def make_downsampler(
     References:
       See each :class:`Method`'s ``reference``.
     """
-    return _make("down", name, in_features, out_features, factor, rank, kernel_size, rngs)
+    return _make("down", name, in_features, out_features, factor, rank, kernel_size, rngs, paired)

@@ -54,6 +54,9 @@ def count_weights(module: nnx.Module, include_bias: bool = False) -> int:
     return total
 
 
+PADDINGS = ("zeros", "circular")
+
+
 def _conv(
     in_features: int,
     out_features: int,
@@ -62,22 +65,41 @@ def _conv(
     rngs: nnx.Rngs,
     *,
     bias: bool = True,
+    padding: str | int = "SAME",
 ) -> rnnx.StridedConv:
-    """Stride-1 'SAME' convolution (the plain layers between resampling stages)."""
+    """Stride-1 convolution (the plain layers between resampling stages), 'SAME' by default."""
     return rnnx.StridedConv(
-        in_features, out_features, (kernel,) * rank, 1, "SAME", use_bias=bias, rngs=rngs
+        in_features, out_features, (kernel,) * rank, 1, padding, use_bias=bias, rngs=rngs
     )
 
 
 class _ConvBlock(nnx.Module):
-    """Two 3x3 convolutions with ReLU (the U-Net / SegNet stage)."""
+    """Two 3x3 convolutions with ReLU (the U-Net / SegNet stage); ``padding="circular"`` pads
+    each convolution's input periodically (so the block commutes with circular shifts) instead of
+    with zeros."""
 
-    def __init__(self, in_features: int, out_features: int, rank: int, rngs: nnx.Rngs):
-        self.conv1 = _conv(in_features, out_features, 3, rank, rngs)
-        self.conv2 = _conv(out_features, out_features, 3, rank, rngs)
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        rank: int,
+        rngs: nnx.Rngs,
+        padding: str = "zeros",
+    ):
+        self.rank, self.circular = rank, padding == "circular"
+        pad = 0 if self.circular else "SAME"
+        self.conv1 = _conv(in_features, out_features, 3, rank, rngs, padding=pad)
+        self.conv2 = _conv(out_features, out_features, 3, rank, rngs, padding=pad)
+
+    def _pad(self, x: jax.Array) -> jax.Array:
+        if not self.circular:
+            return x
+        width = [(0, 0)] * (x.ndim - self.rank - 1) + [(1, 1)] * self.rank + [(0, 0)]
+        return jnp.pad(x, width, mode="wrap")
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        return jax.nn.relu(self.conv2(jax.nn.relu(self.conv1(x))))
+        h = jax.nn.relu(self.conv1(self._pad(x)))
+        return jax.nn.relu(self.conv2(self._pad(h)))
 
 
 def _fused_features(fusion: str, skip: int, x: int) -> int:
@@ -107,17 +129,31 @@ class UNet(nnx.Module):
     skip's, so odd input sizes work), then a conv block; a final 1x1 convolution. 1-D, 2-D or
     3-D by ``rank``.
 
+    Paired methods (:func:`resample_jax.methods.check_pair`): when ``up`` consumes side
+    information of its downsampler (``max_pool`` -> ``max_unpool`` indices, ``aps`` ->
+    ``aps_upsample`` phase, ``lps`` -> ``lpu`` weights), each encoder stage's downsampler hands it
+    to the decoder stage at the same resolution. With ``padding="circular"`` and the APS or LPS
+    pair (at evaluation) the whole net commutes with every integer circular shift of an input
+    whose sizes are divisible by ``2 ** (depth - 1)`` (Chaman & Dokmanic 2021; Rojas-Gomez et al.
+    2022), barring exact ties between polyphase norms or scores.
+
     Args:
       in_features: input channels.
       out_features: output channels (classes).
       depth: number of resolution levels (``depth - 1`` down / up steps).
       widths: channels per level; at least ``depth`` entries.
       down: a :func:`resample_jax.methods.downsampler_names` name.
-      up: a :func:`resample_jax.methods.upsampler_names` name (not ``max_unpool``: use
-        :class:`SegNet`).
+      up: a :func:`resample_jax.methods.upsampler_names` name, or a paired upsampler
+        (``upsampler_names(include_paired=True)``) after its own downsampler.
       fusion: a :func:`resample_jax.fuse` mode.
+      padding: ``"zeros"`` ('SAME' zero padding) or ``"circular"`` (periodic) padding of the
+        3x3 convolutions.
       rank: spatial rank.
       rngs: random streams.
+
+    Raises:
+      ValueError: a bad ``depth``, ``widths``, ``fusion`` or ``padding``, an unknown method, or a
+        paired upsampler without its downsampler.
 
     Example:
       >>> import jax.numpy as jnp
@@ -125,9 +161,16 @@ class UNet(nnx.Module):
       >>> net = UNet(1, 2, depth=2, widths=(4, 8), up="pixel_shuffle", rank=1, rngs=nnx.Rngs(0))
       >>> net(jnp.ones((9, 1))).shape
       (9, 2)
+      >>> aps = UNet(1, 2, widths=(4, 8, 8), down="aps", up="aps_upsample", padding="circular",
+      ...            rngs=nnx.Rngs(0))
+      >>> aps(jnp.ones((2, 8, 8, 1))).shape
+      (2, 8, 8, 2)
 
     References:
-      Ronneberger, Fischer & Brox, "U-Net", MICCAI 2015.
+      Ronneberger, Fischer & Brox, "U-Net", MICCAI 2015. Chaman & Dokmanic, "Truly shift-invariant
+      convolutional neural networks", CVPR 2021 (APS, APS-U). Rojas-Gomez et al., "Learnable
+      polyphase sampling for shift invariant and equivariant convolutional networks", NeurIPS
+      2022 (LPS, LPU).
     """
 
     def __init__(
@@ -140,6 +183,7 @@ class UNet(nnx.Module):
         down: str = "max_pool",
         up: str = "bilinear",
         fusion: str = "concat",
+        padding: str = "zeros",
         rank: int = 2,
         rngs: nnx.Rngs,
     ):
@@ -147,20 +191,22 @@ class UNet(nnx.Module):
         if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
             raise ValueError(f"{fn}: `depth` must be a positive int; got {depth!r}.")
         widths = _check_widths(fn, widths, depth)
-        if methods.get_method(up, "up").needs_indices:
-            raise ValueError(
-                f"{fn}: `up` = {up!r} needs max-pooling indices; use SegNet for unpooling."
-            )
+        self.pair = methods.check_pair(down, up, fn=fn)
         self.fusion = validation.check_choice(fn, "fusion", fusion, FUSE_MODES)
+        padding = validation.check_choice(fn, "padding", padding, PADDINGS)
         self.rank = rank
         self.encoders = nnx.List(
             [
-                _ConvBlock(c_in, w, rank, rngs)
+                _ConvBlock(c_in, w, rank, rngs, padding)
                 for c_in, w in zip((in_features, *widths), widths, strict=False)
             ]
         )
+        paired = self.pair is not None
         self.downs = nnx.List(
-            [methods.make_downsampler(down, w, w, 2, rank=rank, rngs=rngs) for w in widths[:-1]]
+            [
+                methods.make_downsampler(down, w, w, 2, rank=rank, paired=paired, rngs=rngs)
+                for w in widths[:-1]
+            ]
         )
         self.ups = nnx.List(
             [
@@ -170,7 +216,9 @@ class UNet(nnx.Module):
         )
         self.decoders = nnx.List(
             [
-                _ConvBlock(_fused_features(fusion, widths[i], widths[i]), widths[i], rank, rngs)
+                _ConvBlock(
+                    _fused_features(fusion, widths[i], widths[i]), widths[i], rank, rngs, padding
+                )
                 for i in reversed(range(depth - 1))
             ]
         )
@@ -178,14 +226,21 @@ class UNet(nnx.Module):
 
     def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
         h = jnp.asarray(x)
-        skips = []
+        skips, sides = [], []
         for i, encoder in enumerate(self.encoders):
             h = encoder(h)
             if i < len(self.downs):
                 skips.append(h)
                 h = self.downs[i](h)
-        for upsample, decoder, skip in zip(self.ups, self.decoders, reversed(skips), strict=False):
-            h = decoder(fuse(skip, upsample(h), mode=self.fusion, rank=self.rank))
+                if self.pair is not None:
+                    h, side = h
+                    size = validation.spatial_shape(skips[-1], self.rank)
+                    sides.append((side, size) if self.pair.output_size else (side,))
+        for upsample, decoder, skip, side in zip(
+            self.ups, self.decoders, reversed(skips), reversed(sides or [()] * len(skips)),
+            strict=True,
+        ):
+            h = decoder(fuse(skip, upsample(h, *side), mode=self.fusion, rank=self.rank))
         return self.head(h)
 
 
@@ -266,8 +321,11 @@ class SRNet(nnx.Module):
         if not isinstance(scale, int) or isinstance(scale, bool) or scale < 1:
             raise ValueError(f"{fn}: `scale` must be a positive int; got {scale!r}.")
         name = _SR_DEFAULT_UPSAMPLER[arch] if upsampler is None else upsampler
-        if methods.get_method(name, "up").needs_indices:
-            raise ValueError(f"{fn}: upsampler {name!r} needs max-pooling indices; SRNet has none.")
+        if (pair := methods.get_method(name, "up").pair) is not None:
+            raise ValueError(
+                f"{fn}: upsampler {name!r} needs the {pair.side} of a paired downsampler; SRNet "
+                "has none."
+            )
         self.arch = arch
         self.scale = scale
         self.residual = residual
@@ -398,8 +456,11 @@ class FCN(nnx.Module):
         fn = "FCN"
         self.variant = validation.check_choice(fn, "variant", variant, ("32s", "16s", "8s"))
         widths = _check_widths(fn, widths, 5)
-        if methods.get_method(up, "up").needs_indices:
-            raise ValueError(f"{fn}: `up` = {up!r} needs max-pooling indices; use SegNet.")
+        if (pair := methods.get_method(up, "up").pair) is not None:
+            raise ValueError(
+                f"{fn}: `up` = {up!r} needs the {pair.side} of a paired downsampler at the same "
+                "resolution, which FCN's skips do not have; use UNet (or SegNet)."
+            )
         k = num_classes
         self.rank = rank
         self.stages = nnx.List(

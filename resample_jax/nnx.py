@@ -400,8 +400,74 @@ class FftResize(_Op, fn=spectral.fft_resize, checks=(spectral.resize_options,)):
     """Band-limited resize to a fixed ``size`` (:func:`resample_jax.fft_resize`)."""
 
 
-class SpectralPool(_Op, fn=spectral.spectral_pool, checks=(spectral.pool_options,)):
-    """Spectral pooling (:func:`resample_jax.spectral_pool`, Rippel et al. 2015)."""
+class SpectralPool(nnx.Module):
+    """Spectral pooling (:func:`resample_jax.spectral_pool`, Rippel et al. 2015), with optional
+    frequency dropout in training.
+
+    ``[*batch, *spatial, C] -> [*batch, *size, C]``. With ``frequency_dropout=True``, in training
+    (``deterministic=False``, set by ``model.train()``) each call draws a truncation size in
+    ``min_size .. size`` per axis from the ``"dropout"`` stream of the ``rngs`` given to the call
+    (an ``nnx.Rngs``, or a key; the Linen form takes ``apply(..., rngs={"dropout": key})``),
+    as ``nnx.Dropout`` does; at evaluation (``model.eval()``) it is plain spectral pooling.
+
+    Args:
+      factor, size, rank, min_size: as :func:`resample_jax.spectral_pool`.
+      frequency_dropout: draw a random truncation in training.
+      deterministic: evaluation mode (no dropout) when True.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from flax import nnx
+      >>> pool = SpectralPool(2, frequency_dropout=True, min_size=2)
+      >>> pool(jnp.ones((1, 8, 8, 3)), nnx.Rngs(dropout=0)).shape
+      (1, 4, 4, 3)
+    """
+
+    #: The random stream of the truncation draw (also the Linen ``apply(..., rngs=...)`` stream).
+    rng_stream = "dropout"
+
+    def __init__(
+        self,
+        factor: float | Sequence[float] | None = None,
+        *,
+        size: int | Sequence[int] | None = None,
+        rank: int | None = None,
+        frequency_dropout: bool = False,
+        min_size: int | Sequence[int] = 1,
+        deterministic: bool = False,
+    ):
+        fn = "SpectralPool"
+        factor, size = _tuple_or(factor), _tuple_or(size)
+        _, _, r = spectral.pool_options(factor, size=size, rank=rank, fn=fn)
+        self.min_size = spectral.dropout_options(_tuple_or(min_size), r, fn)
+        self.factor, self.size, self.rank = factor, size, rank
+        self.frequency_dropout = validation.check_bool(fn, "frequency_dropout", frequency_dropout)
+        self.deterministic = validation.check_bool(fn, "deterministic", deterministic)
+
+    def __call__(
+        self,
+        x: ArrayLike,
+        rngs: nnx.Rngs | jax.Array | None = None,
+        *,
+        deterministic: bool | None = None,
+    ) -> jax.Array:
+        """``x``: ``[*batch, *spatial, C]``; ``rngs``: the truncation draw in training mode;
+        ``deterministic`` overrides the module's mode for this call."""
+        fn = "SpectralPool"
+        det = validation.check_bool(
+            fn, "deterministic", self.deterministic if deterministic is None else deterministic
+        )
+        key = None
+        if self.frequency_dropout and not det:
+            if rngs is None:
+                raise ValueError(
+                    f"{fn}: frequency dropout in training needs `rngs` (an nnx.Rngs with a "
+                    f"{self.rng_stream!r} stream, or a key); got None. Call model.eval() for "
+                    "evaluation."
+                )
+            key = rngs[self.rng_stream]() if isinstance(rngs, nnx.Rngs) else rngs
+        return spectral.spectral_pool(x, self.factor, size=self.size, rank=self.rank, key=key,
+                                      min_size=self.min_size)
 
 
 class _FftFactor(nnx.Module):

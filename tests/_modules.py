@@ -77,6 +77,8 @@ PARAM_FREE = [
     Case("FftUpsample", (2,), {}, (X,), lambda: rj.fft_resize(X, (12, 12))),
     Case("FftDownsample", (4,), {}, (X,), lambda: rj.fft_resize(X, (1, 1))),
     Case("SpectralPool", (1.5,), dict(rank=2), (X,), lambda: rj.spectral_pool(X, 1.5)),
+    Case("SpectralPool", (2,), dict(frequency_dropout=True, min_size=2, deterministic=True), (X,),
+         lambda: rj.spectral_pool(X, 2)),
 ]
 
 LEARNED = [

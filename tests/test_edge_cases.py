@@ -563,7 +563,7 @@ GOOD: dict[str, dict[str, Any]] = {
     "aps_downsample": dict(x=_X, factor=2, norm=2, return_phase=False),
     "aps_upsample": dict(x=_X, phase=np.zeros((1,), np.int32), factor=2),
     "fft_resize": dict(x=_X, size=(4, 5), rank=2),
-    "spectral_pool": dict(x=_X, factor=2, rank=2),
+    "spectral_pool": dict(x=_X, factor=2, rank=2, key=jax.random.key(0), min_size=1),
     "idwt": dict(coeffs=_X, wavelet="db2", mode="periodization", rank=2),
     "wavelet_pool": dict(x=_X, wavelet="haar", mode="periodization", rank=2),
     "subpixel_conv": dict(
@@ -576,7 +576,7 @@ GOOD: dict[str, dict[str, Any]] = {
 INT_ARGS = {
     "output_size", "window_shape", "strides", "stride", "factor", "size", "levels", "rank",
     "dilation", "groups", "kernel_size", "filter_size", "offset", "output_padding",
-    "divisor_override", "up", "down",
+    "divisor_override", "up", "down", "min_size",
 }
 BAD_INTS = [(-1, ValueError), (2.5, TypeError), (True, TypeError), ("2", TypeError)]
 # An int padding; strings are padding too ("SAME"), so an unknown one is a ValueError.

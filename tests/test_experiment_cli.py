@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 import pytest
+from flax import nnx
 
 from experiments import __main__ as cli
 from experiments import configs, models, train
@@ -93,7 +94,8 @@ def _parse(argv):
 def test_help_lists_valid_choices_without_rst_markup(capsys):
     for command, expected in (
         ("sr", ["pixel_shuffle", "all", "espcn", "fsrcnn", "mse", "l1", "astronaut"]),
-        ("seg", ["down:max_blur_pool", "up:pixel_shuffle", "unet", "fcn32s", "shapes", "horse"]),
+        ("seg", ["down:max_blur_pool", "up:pixel_shuffle", "up:aps_upsample", "up:lpu",
+                 "DOWN+UP", "unet", "fcn32s", "shapes", "horse", "circular"]),
     ):
         with pytest.raises(SystemExit):
             cli.main([command, "--help"])
@@ -130,3 +132,36 @@ def test_experiments_is_installed_as_a_package_with_a_console_script():
     assert "experiments" in find_packages(str(repo), include=include)
     module, _, attr = project["project"]["scripts"]["resample-jax-experiments"].partition(":")
     assert (module, attr) == ("experiments.__main__", "main") and callable(cli.main)
+
+
+def test_seg_paired_upsamplers_select_the_aps_and_lps_unets(capsys):
+    config = configs.SegConfig(
+        methods=("aps_upsample", "up:lpu", "max_pool+max_unpool"), archs=("unet", "fcn32s"),
+        padding="circular")
+    combos = models.resolve_seg_methods(config)
+    unets = {(label, d, u) for a, label, d, u in combos if a == "unet"}
+    assert {("aps+aps_upsample", "aps", "aps_upsample"), ("lps+lpu", "lps", "lpu"),
+            ("max_pool+max_unpool", "max_pool", "max_unpool")} <= unets
+    # FCN has no stage to hand side information to: skipped there, with a note.
+    assert {label for a, label, _, _ in combos if a == "fcn32s"} == {"max_pool+bilinear"}
+    assert "skipped" in capsys.readouterr().err
+    built = models.build_seg("unet", 4, "aps", "aps_upsample", nnx.Rngs(0), "circular")
+    assert all(block.circular for block in built.encoders)
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["seg", "--methods", "max_pool+lpu"],
+         "'lpu' consumes the LPS weights of its paired downsampler 'lps'"),
+        (["seg", "--up", "aps_upsample"], "`down` must be 'aps'; got `down` = 'max_pool'"),
+        (["seg", "--padding", "wrap"], "--padding wrap: valid: ['zeros', 'circular']"),
+        (["seg", "--methods", "aps+bilinaer"], "Did you mean 'bilinear'"),
+    ],
+)
+def test_seg_bad_pairs_and_padding_are_one_line_errors(argv, needle, tmp_path, capsys,
+                                                        monkeypatch):
+    monkeypatch.setattr(train, "fit", lambda *a, **k: pytest.fail("trained despite bad input"))
+    assert cli.main([*argv, "--workdir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1, err

@@ -224,8 +224,9 @@ def test_seg_run_writes_results_with_seg_metrics_and_reference_rows(tmp_path):
     background, record = json.loads((tmp_path / "results.json").read_text())
     assert RECORD_KEYS <= set(record)
     assert record["task"] == "seg-shapes" and record["method"] == "unet:max_pool+bilinear"
-    assert set(record["metrics"]) == {"miou", "pixel_acc", "shift_consistency"}
-    assert all(0 <= v <= 1 for v in record["metrics"].values())
+    assert set(record["metrics"]) == {"miou", "pixel_acc", "shift_consistency",
+                                      "circular_equal", "circular_logit_diff"}
+    assert all(0 <= v <= 1 for k, v in record["metrics"].items() if k != "circular_logit_diff")
     assert background["method"] == seg.BACKGROUND and background["reference"]
     # Predicting background everywhere: IoU of background is its pixel fraction, 0 for every other
     # class that occurs; classes absent from the labels are not averaged. A constant map agrees
@@ -243,6 +244,37 @@ def test_seg_run_writes_results_with_seg_metrics_and_reference_rows(tmp_path):
     cb = json.loads((tmp_path / seg.CHECKERBOARD).read_text())
     assert len(cb["pixel_shuffle"]) == 5 and max(cb["pixel_shuffle"]) < 1e-5  # ICNR
     assert min(cb["conv_transpose"]) > 1e-2  # uneven overlap
+
+
+def test_seg_report_checks_the_circular_shift_claim_at_init_and_after_training(tmp_path):
+    config = dataclasses.replace(TINY_SEG, methods=("aps_upsample",), padding="circular")
+    records = train.train_and_evaluate(config, tmp_path)
+    methods = {r["method"] for r in records if not r.get("reference")}
+    assert methods == {"unet:max_pool+bilinear", "unet:aps+aps_upsample"}
+    at_init = json.loads((tmp_path / seg.CIRCULAR_AT_INIT).read_text())
+    assert set(at_init) == {seg.circular_key("seg-shapes", m, 0) for m in methods}
+    aps = next(r for r in records if r["method"] == "unet:aps+aps_upsample")["metrics"]
+    assert aps["circular_equal"] == 1.0 and aps["circular_logit_diff"] <= seg.EXACT_TOL
+    aps_init = at_init[seg.circular_key("seg-shapes", "unet:aps+aps_upsample", 0)]
+    assert aps_init["circular_equal"] == 1.0 and aps_init["circular_logit_diff"] <= seg.EXACT_TOL
+    max_pool = at_init[seg.circular_key("seg-shapes", "unet:max_pool+bilinear", 0)]
+    assert max_pool["circular_logit_diff"] > seg.EXACT_TOL
+    text = (tmp_path / "report.md").read_text()
+    assert "exactly consistent under circular shifts, a max-pool U-Net is not" in text
+    for when in ("at init", "trained"):
+        assert (f"seg-shapes unet:aps+aps_upsample {when}: " in text)
+    claims = [line for line in text.splitlines() if line.startswith("- seg-shapes unet:aps")]
+    assert len(claims) == 2 and all("**reproduced (exact on every seed)**" in c for c in claims)
+    pool = [line for line in text.splitlines() if line.startswith("- seg-shapes unet:max_pool")]
+    assert any("at init" in c and "exact on 0 of 1 seeds: **reproduced" in c for c in pool)
+
+
+def test_seg_shifts_cover_every_phase_of_the_total_stride():
+    ev = seg._Evaluator("shapes", dataclasses.replace(TINY_SEG, num_eval=64))
+    shifts = ev.circular_shifts
+    assert shifts.min() >= 0 and shifts.max() < TINY_SEG.image_size and shifts.any(axis=1).all()
+    assert len({(a % 4, b % 4) for a, b in shifts}) > 8  # not only multiples of the stride 4
+    np.testing.assert_array_equal(ev.x_rolled[3], np.roll(ev.x0[3], tuple(shifts[3]), (0, 1)))
 
 
 def test_psnr_ssim_match_scikit_image():

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from _modules import IDX, LEARNED, PARAM_FREE, RNG, V, X, case_id
+from _modules import IDX, LEARNED, PARAM_FREE, PHASE, RNG, V, X, case_id
 from flax import nnx
 
 import resample_jax as rj
@@ -40,7 +40,12 @@ def _table_cases() -> list[tuple[str, methods.Build, tuple]]:
         c_out = 6 if m.channels == "any" else c_in
         build = m.build(methods.BuildArgs(c_in, c_out, (2, 2), 2, None))
         x = X if c_in == 4 else jnp.tile(X, (1, 1, 1, 4))
-        inputs = (V, IDX, (6, 6)) if m.needs_indices else (x,)
+        paired = {  # a paired upsampler's inputs: values and its downsampler's side information
+            "return_indices": (V, IDX, (6, 6)),
+            "return_phase": (x, PHASE),
+            "return_weights": (x, jnp.eye(4)[PHASE]),
+        }
+        inputs = (x,) if m.pair is None else paired[m.pair.option]
         out.append((f"{m.direction}-{m.name}", build, inputs))
     return out
 
@@ -97,6 +102,7 @@ BAD = {
     "activation": "relu", "numtaps": 4, "wavelet": "bogus",
     "norm": 0, "return_phase": "yes", "hidden_features": 0,
     "temperature": 0.0, "return_weights": "yes", "deterministic": "yes",
+    "frequency_dropout": "yes", "min_size": 0,
 }
 UNCHECKED = {"use_bias", "kernel_init", "bias_init", "param_dtype"}
 

@@ -5,6 +5,7 @@ factors fail at construction with a clear message."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 import _util
 import jax
@@ -170,8 +171,8 @@ def test_rank_1_and_3_upsamplers_and_downsamplers():
 
 def test_max_unpool_uses_paired_indices():
     up = methods.make_upsampler("max_unpool", 3, 3, 2, rngs=nnx.Rngs(0))
-    assert methods.UPSAMPLERS["max_unpool"].needs_indices
-    v, i = rj.max_pool_with_indices(X, 2)
+    assert methods.UPSAMPLERS["max_unpool"].pair.down == "max_pool"
+    v, i = methods.make_downsampler("max_pool", 3, 3, 2, paired=True, rngs=nnx.Rngs(0))(X)
     y = up(v, i, (6, 6))
     ref = _torch(
         F.max_unpool2d, v, torch.from_numpy(np.array(_util.to_channels_first(i), np.int64)), 2
@@ -206,3 +207,48 @@ def test_rejects_factor_the_method_cannot_do():
 def test_rejects_bad_channels():
     with pytest.raises(ValueError, match="out_features"):
         methods.make_upsampler("nearest", 3, 0, 2, rngs=nnx.Rngs(0))
+
+
+def test_every_pairing_names_a_downsampler_whose_module_has_the_option():
+    paired = {n: m.pair for n, m in methods.UPSAMPLERS.items() if m.pair is not None}
+    assert {n: p.down for n, p in paired.items()} == {
+        "max_unpool": "max_pool", "aps_upsample": "aps", "lpu": "lps"}
+    assert set(methods.upsampler_names(include_paired=True)) - set(methods.upsampler_names()) == (
+        set(paired))
+    for pair in paired.values():
+        build = methods.DOWNSAMPLERS[pair.down].build(methods.BuildArgs(4, 4, (2, 2), 2, None))
+        assert pair.option in inspect.signature(getattr(rnnx, build.module).__init__).parameters
+
+
+def test_paired_downsamplers_hand_their_upsamplers_the_side_information():
+    r = nnx.Rngs(0)
+    # APS -> APS-U: the kept samples go back to the component they came from, zeros elsewhere.
+    y, phase = methods.make_downsampler("aps", 3, 3, 2, paired=True, rngs=r)(X)
+    want_y, want_phase = rj.aps_downsample(X, 2, return_phase=True)
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_array_equal(phase, want_phase)
+    up = methods.make_upsampler("aps_upsample", 3, 3, 2, rngs=r)(y, phase)
+    comps = np.asarray(rj.polyphase_components(up, 2))
+    np.testing.assert_array_equal(comps[np.arange(2), np.asarray(phase)], y)
+    assert np.count_nonzero(up) == np.count_nonzero(y)
+    # LPS -> LPU at evaluation: one-hot weights, the same placement as APS-U at the argmax phase.
+    down = methods.make_downsampler("lps", 3, 3, 2, paired=True, rngs=r)
+    down.eval()
+    y, w = down(X)
+    phase = np.asarray(down.op.logits(X)).argmax(-1)
+    np.testing.assert_array_equal(w, np.eye(4, dtype=np.float32)[phase])
+    np.testing.assert_array_equal(methods.make_upsampler("lpu", 3, 3, 2, rngs=r)(y, w),
+                                  rj.aps_upsample(y, jnp.asarray(phase, jnp.int32), 2))
+    # A projection after a paired downsampler projects the values and passes the side through.
+    y5, phase5 = methods.make_downsampler("aps", 3, 5, 2, paired=True, rngs=r)(X)
+    assert y5.shape == (2, 3, 3, 5) and phase5.shape == (2,)
+
+
+def test_paired_upsampler_without_its_downsampler_is_a_clear_error():
+    for down, up in (("max_pool", "aps_upsample"), ("bilinear", "lpu"), ("aps", "max_unpool")):
+        with pytest.raises(ValueError, match=f"{up!r} consumes .* `down` must be"):
+            methods.check_pair(down, up, fn="UNet")
+    assert methods.check_pair("avg_pool", "bilinear") is None
+    assert methods.check_pair("adaptive_polyphase", "apsu").option == "return_phase"
+    with pytest.raises(ValueError, match="paired=True.*'avg_pool' has none"):
+        methods.make_downsampler("avg_pool", 3, 3, 2, paired=True, rngs=nnx.Rngs(0))

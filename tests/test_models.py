@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
+import resample_jax as rj
 from resample_jax import models
 
 RNG = np.random.default_rng(0)
@@ -68,7 +69,7 @@ def test_residual_sr_net_with_zero_weights_is_bicubic():
 def test_sr_net_rejects_unknown_arch_and_unpaired_unpool():
     with pytest.raises(ValueError, match="Did you mean 'espcn'"):
         models.SRNet("espnc", 2, rngs=nnx.Rngs(0))
-    with pytest.raises(ValueError, match="indices"):
+    with pytest.raises(ValueError, match="max-pool indices of a paired downsampler"):
         models.SRNet("espcn", 2, upsampler="max_unpool", rngs=nnx.Rngs(0))
 
 
@@ -114,6 +115,96 @@ def test_unet_rejects_bad_configuration():
         models.UNet(1, 2, up="bilinaer", rngs=nnx.Rngs(0))
     with pytest.raises(ValueError, match="fusion"):
         models.UNet(1, 2, fusion="sum", rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="padding.*'circular'"):
+        models.UNet(1, 2, padding="wrap", rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="'aps_upsample' consumes the APS phase.*must be 'aps'"):
+        models.UNet(1, 2, down="max_pool", up="aps_upsample", rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="'lpu' consumes the LPS weights.*must be 'lps'"):
+        models.UNet(1, 2, down="aps", up="lpu", rngs=nnx.Rngs(0))
+
+
+def test_circular_conv_block_is_a_periodic_correlation():
+    block = models._ConvBlock(2, 3, 2, nnx.Rngs(0), "circular")
+    x = RNG.standard_normal((1, 5, 6, 2)).astype(np.float32)
+    k, b = np.asarray(block.conv1.kernel[...]), np.asarray(block.conv1.bias[...])
+    # Reference: out[i, j] = sum_{u, v} x[(i + u - 1) mod H, (j + v - 1) mod W] k[u, v] + b.
+    want = np.zeros((5, 6, 3)) + b
+    for u in range(3):
+        for v in range(3):
+            want += np.roll(x[0], (1 - u, 1 - v), axis=(0, 1)) @ k[u, v]
+    _util.assert_close(block.conv1(block._pad(jnp.asarray(x)))[0], want.astype(np.float32))
+
+
+@pytest.mark.parametrize("down,up", [("max_pool", "max_unpool"), ("aps", "aps_upsample"),
+                                     ("lps", "lpu")])
+def test_unet_hands_each_paired_upsampler_its_encoder_stage_side_information(down, up):
+    net = models.UNet(1, 2, widths=(2, 3, 4), down=down, up=up, rngs=nnx.Rngs(0))
+    net.eval()
+    x = jnp.asarray(RNG.standard_normal((2, 8, 12, 1)), jnp.float32)
+    # Recompute the first decoder stage by hand: encoder, downsamplers with side information,
+    # then the deepest upsampler fed the side information of the deepest downsampler.
+    h0 = net.encoders[0](x)
+    h1, s0 = net.downs[0](h0)
+    h1 = net.encoders[1](h1)
+    h2, s1 = net.downs[1](h1)
+    h2 = net.encoders[2](h2)
+    args = (s1, (4, 6)) if up == "max_unpool" else (s1,)
+    u = np.asarray(net.ups[0](h2, *args))
+    # The upsampled map is non-zero only where the deepest downsampler took its samples.
+    if up == "max_unpool":
+        taken = np.zeros(u.shape, bool)
+        flat = np.asarray(s1).reshape(2, -1, 3)  # flat index into each 4x6 plane, per channel
+        for n in range(2):
+            for c in range(3):
+                taken[n].reshape(-1, 3)[flat[n, :, c], c] = True
+    else:
+        phase = np.asarray(s1) if up == "aps_upsample" else np.asarray(s1).argmax(-1)
+        taken = np.asarray(jnp.broadcast_to(
+            rj.aps_upsample(jnp.ones((2, 2, 3, 1)), jnp.asarray(phase, jnp.int32)) > 0, u.shape))
+    assert not np.any(u[~taken])
+    assert net(x).shape == (2, 8, 12, 2)
+
+
+def _shift_error(net, x, shift):
+    """Max |net(roll(x)) - roll(net(x))| over logits and the fraction of equal argmax labels."""
+    ys, y = np.asarray(net(np.roll(x, shift, axis=(1, 2)))), np.asarray(net(x))
+    moved = np.roll(y, shift, axis=(1, 2))
+    return float(np.abs(ys - moved).max()), float(np.mean(ys.argmax(-1) == moved.argmax(-1)))
+
+
+def test_aps_and_lps_unets_are_circularly_shift_equivariant_and_max_pool_is_not():
+    x = RNG.standard_normal((2, 8, 8, 1)).astype(np.float32)
+    y = RNG.integers(0, 2, (2, 8, 8))
+    shifts = ((1, 0), (0, 3), (5, 7), (4, 4))  # any integer shift, not only multiples of 4
+    nets = {
+        pair: models.UNet(1, 2, widths=(2, 3, 4), down=pair[0], up=pair[1], padding="circular",
+                          rngs=nnx.Rngs(1))
+        for pair in (("aps", "aps_upsample"), ("lps", "lpu"), ("max_pool", "bilinear"),
+                     ("max_pool", "max_unpool"))
+    }
+
+    def loss(m):
+        logits = m(x)
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[..., None], -1))
+
+    @nnx.jit
+    def step(m):
+        grads = nnx.grad(loss)(m)
+        nnx.update(m, jax.tree.map(lambda p, g: p - 0.1 * g, nnx.state(m, nnx.Param), grads))
+
+    for trained in (False, True):
+        for pair, net in nets.items():
+            if trained:
+                net.train()
+                for _ in range(3):
+                    step(net)
+            net.eval()
+            errors = [_shift_error(net, x, s) for s in shifts]
+            if pair[0] in ("aps", "lps"):
+                assert max(e for e, _ in errors) < 1e-5, (pair, trained, errors)
+                assert min(f for _, f in errors) == 1.0, (pair, trained, errors)
+            else:
+                assert max(e for e, _ in errors) > 1e-3, (pair, trained, errors)
 
 
 @pytest.mark.parametrize("variant,up", [("32s", "bilinear"), ("8s", "conv_transpose")])

@@ -328,8 +328,22 @@ def test_linen_lps_trains_with_a_key_like_nnx(rng):
     module = rnnx.LearnablePolyphaseDownsample(3, 2, return_weights=True, rngs=nnx.Rngs(0))
     linen = rlinen.LearnablePolyphaseDownsample(3, 2, return_weights=True)
     params = nnx.to_pure_dict(nnx.state(module, nnx.Param))
-    jax.tree.map(np.testing.assert_array_equal, linen.apply({"params": params}, x, key),
-                 module(x, key))
+    variables = {"params": params}
+    jax.tree.map(np.testing.assert_array_equal, linen.apply(variables, x, key), module(x, key))
+    # The Linen way: the key as the "gumbel" stream of apply's rngs, as nn.Dropout takes its own.
+    y, w = linen.apply(variables, x, rngs={"gumbel": key})
+    again = linen.apply(variables, x, rngs={"gumbel": key})[1]
+    other = linen.apply(variables, x, rngs={"gumbel": jax.random.key(8)})[1]
+    relaxed = linen.apply(variables, x)[1]  # no key: softmax(logits / temperature), no noise
+    np.testing.assert_array_equal(w, again)
+    assert not np.allclose(w, other) and not np.allclose(w, relaxed)
+    _util.assert_close(relaxed, jax.nn.softmax(module.logits(x), axis=-1))
+    comps = np.asarray(rj.polyphase_components(x, 2))
+    _util.assert_close(y, np.einsum("np,np...->n...", np.asarray(w), comps))
+    # Evaluation by keyword, as in NNX: the argmax component, no key needed.
+    module.eval()
+    jax.tree.map(np.testing.assert_array_equal,
+                 linen.apply(variables, x, deterministic=True, rngs={"gumbel": key}), module(x))
 
 
 def test_method_table_aps_and_lps_records(rng):

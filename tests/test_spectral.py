@@ -243,3 +243,96 @@ def test_method_table_fft_records_match_scipy(rng):
     x = rng.standard_normal((2, 9, 5, 3))
     pooled = methods.make_downsampler("spectral_pool", 3, 3, (3, 1), rngs=r)(x.astype(np.float32))
     _util.assert_close(pooled, _scipy_resample(x, (3, 5)))  # odd sizes: scipy's rule
+
+
+def _dropout_weights(m: int, h: int) -> np.ndarray:
+    """Frequency dropout's weight of each DFT bin of a length-m axis cut to h bins (Rippel et al.
+    2015, sec. 5.2): 1 for |k| < h/2, 1/2 for the pair |k| = h/2 (even h < m), 0 above."""
+    k = np.abs(np.round(np.fft.fftfreq(m) * m))
+    if h == m:
+        return np.ones(m)
+    return np.where(2 * k < h, 1.0, np.where(2 * k == h, 0.5, 0.0))
+
+
+def _pooled_reference(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Spectral pooling of (N, H, W, C) along both axes by the 1-D rule derived from scipy."""
+    y = _spectral_pool_1d(x.reshape(x.shape[0], x.shape[1], -1), size[0])
+    y = y.reshape(x.shape[0], size[0], *x.shape[2:])
+    y = np.moveaxis(y, 2, 1)
+    z = _spectral_pool_1d(y.reshape(y.shape[0], y.shape[1], -1), size[1])
+    return np.moveaxis(z.reshape(y.shape[0], size[1], size[0], -1), 1, 2)
+
+
+def test_frequency_dropout_is_spectral_pool_cut_to_the_drawn_truncation(path, rng):
+    x = rng.standard_normal((2, 12, 11, 3))
+    size = (6, 5)
+    pooled = _pooled_reference(x, size)
+    spec = np.fft.fftn(pooled, axes=(1, 2))
+    seen = set()
+    for seed in range(6):
+        key = jax.random.key(seed)
+        # The documented draw: uniform over min_size .. size per axis, one draw per call.
+        h = tuple(int(v) for v in jax.random.randint(
+            key, (2,), jnp.asarray((2, 1), jnp.int32), jnp.asarray(size, jnp.int32) + 1,
+            dtype=jnp.int32))
+        seen.add(h)
+        w = _dropout_weights(6, h[0])[:, None] * _dropout_weights(5, h[1])[None, :]
+        want = np.fft.ifftn(spec * w[None, :, :, None], axes=(1, 2))
+        assert np.abs(want.imag).max() < 1e-12  # even weights keep a real map real
+        got = rj.spectral_pool(x.astype(np.float32), 2, key=key, min_size=(2, 1))
+        _util.assert_close(got, want.real, err_msg=str(h))
+        if h[0] % 2 and h[1] % 2:  # odd truncation: pooling to h, then band-limited back up
+            _util.assert_close(got, rj.fft_resize(rj.spectral_pool(x.astype(np.float32),
+                                                                   size=h), size))
+    assert len(seen) > 1
+    # A truncation as large as the output is plain spectral pooling.
+    np.testing.assert_allclose(
+        rj.spectral_pool(x.astype(np.float32), 2, key=jax.random.key(0), min_size=size),
+        rj.spectral_pool(x.astype(np.float32), 2), atol=2e-6)
+
+
+def test_frequency_dropout_gradients_and_jit(rng):
+    key = jax.random.key(3)
+    x = rng.standard_normal((4, 6, 1))
+    _util.check_grads_f64(jax.jit(lambda v: (rj.spectral_pool(v, key=key) ** 2).sum()), (x,))
+    g = jax.grad(lambda v: rj.spectral_pool(v, key=key, min_size=1).sum())(x.astype(np.float32))
+    assert np.all(np.isfinite(g))
+    jitted = jax.jit(lambda v, k: rj.spectral_pool(v, key=k))
+    np.testing.assert_allclose(jitted(x.astype(np.float32), key),
+                               rj.spectral_pool(x.astype(np.float32), key=key), atol=1e-6)
+
+
+def test_spectral_pool_module_drops_frequencies_in_training_only(rng):
+    from flax import nnx
+
+    from resample_jax import nnx as rnnx
+
+    x = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    pool = rnnx.SpectralPool(2, frequency_dropout=True, min_size=1)
+    key = nnx.Rngs(dropout=5)["dropout"]()  # the key the module draws from the same stream
+    np.testing.assert_array_equal(pool(x, nnx.Rngs(dropout=5)),
+                                  rj.spectral_pool(x, 2, key=key, min_size=1))
+    with pytest.raises(ValueError, match="frequency dropout in training needs `rngs`"):
+        pool(x)
+    pool.eval()
+    np.testing.assert_array_equal(pool(x), rj.spectral_pool(x, 2))
+    np.testing.assert_array_equal(pool(x, nnx.Rngs(dropout=5)), rj.spectral_pool(x, 2))
+    with pytest.raises(ValueError, match="min_size.*>= 1"):
+        rnnx.SpectralPool(2, min_size=0)
+    with pytest.raises(TypeError, match="frequency_dropout"):
+        rnnx.SpectralPool(2, frequency_dropout=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda x: rj.spectral_pool(x, 2, key=jax.random.key(0), min_size=4), ValueError,
+         "min_size.*at most the output size"),
+        (lambda x: rj.spectral_pool(x, 2, key=jax.random.key(0), min_size=(1, 0)), ValueError,
+         "min_size.*>= 1"),
+        (lambda x: rj.spectral_pool(x, 2, key=0), TypeError, "key.*PRNG key"),
+    ],
+)
+def test_frequency_dropout_rejects_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call(np.zeros((6, 6, 1), np.float32))

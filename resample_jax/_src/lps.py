@@ -38,8 +38,9 @@ class LearnablePolyphaseDownsample(nnx.Module):
     ``rngs`` given to the call (an ``nnx.Rngs``, whose stream ``"gumbel"`` is used, or the default
     stream when it has none; or a key), so the scorer gets gradients; called without ``rngs`` the
     weights are ``softmax(logits / temperature)`` (the relaxation without noise). The key is a call
-    argument, not module state, so the Linen form (:mod:`resample_jax.linen`) trains the same
-    way: ``m.apply(variables, x, key)``. Evaluation (``model.eval()``): ``w`` is the one-hot of
+    argument, not module state; the Linen form (:mod:`resample_jax.linen`) draws it from the
+    ``"gumbel"`` stream of ``apply``'s ``rngs``: ``m.apply(variables, x, rngs={"gumbel": key})``
+    (``rng_stream``). Evaluation (``model.eval()``): ``w`` is the one-hot of
     ``argmax(logits)`` (ties: lowest phase), the output one component exactly, and no key is needed.
     With ``return_weights=True`` the call returns ``(y, w)``, ``w`` of shape ``[*batch, P]``, for
     :class:`LearnablePolyphaseUpsample`.
@@ -69,6 +70,9 @@ class LearnablePolyphaseDownsample(nnx.Module):
       equivariant convolutional networks", NeurIPS 2022; Jang, Gu & Poole, "Categorical
       reparameterization with Gumbel-softmax", ICLR 2017.
     """
+
+    #: The random stream of the Gumbel noise (also the Linen ``apply(..., rngs=...)`` stream).
+    rng_stream = "gumbel"
 
     def __init__(
         self,
@@ -125,7 +129,7 @@ class LearnablePolyphaseDownsample(nnx.Module):
             w = jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1], dtype=comps.dtype)
         else:
             if rngs is not None:
-                key = rngs["gumbel"]() if isinstance(rngs, nnx.Rngs) else rngs
+                key = rngs[self.rng_stream]() if isinstance(rngs, nnx.Rngs) else rngs
                 logits = logits + jax.random.gumbel(key, logits.shape, logits.dtype)
             w = jax.nn.softmax(logits / self.temperature, axis=-1).astype(comps.dtype)
         axis = comps.ndim - 2 - len(self.factor)

@@ -253,12 +253,36 @@ def _pool_size(fn: str, spatial: tuple[int, ...], factor: Any, size: Any) -> tup
     return out
 
 
+def dropout_options(min_size: Any, rank: int, fn: str = "spectral_pool") -> tuple[int, ...]:
+    """Checks ``min_size`` of frequency dropout (no array needed); one int >= 1 per axis."""
+    return validation.int_tuple(fn, "min_size", min_size, rank)
+
+
+@functools.partial(jax.jit, static_argnames=("size",))
+def _truncate(y: jax.Array, keep: jax.Array, size: tuple[int, ...]) -> jax.Array:
+    """``y`` (``(N, *size, C)``) with its spectrum cut to the centred ``keep[d]`` bins per axis."""
+    axes = tuple(range(1, 1 + len(size)))
+    spec = jnp.fft.fftn(y.astype(_compute_dtype(y.dtype)), axes=axes)
+    for d, m in enumerate(size):
+        twice_k = np.abs(np.round(np.fft.fftfreq(m) * m)).astype(np.int32) * 2  # 2 |k|
+        k2 = jnp.asarray(twice_k, keep.dtype)
+        h = keep[d]
+        w = jnp.where((k2 < h) | (h == m), 1.0, jnp.where(k2 == h, 0.5, 0.0))
+        shape = [1] * spec.ndim
+        shape[1 + d] = m
+        spec = spec * w.astype(spec.dtype).reshape(shape)
+    # The weights are even in k, so the spectrum stays Hermitian and the inverse is real.
+    return jnp.real(jnp.fft.ifftn(spec, axes=axes)).astype(y.dtype)
+
+
 def spectral_pool(
     x: ArrayLike,
     factor: float | tuple[float, ...] | None = None,
     *,
     size: int | tuple[int, ...] | None = None,
     rank: int | None = None,
+    key: jax.Array | None = None,
+    min_size: int | tuple[int, ...] = 1,
 ) -> jax.Array:
     """Spectral pooling (Rippel, Snoek & Adams 2015): keep the lowest frequencies, drop the rest.
 
@@ -274,6 +298,17 @@ def spectral_pool(
     size ``m`` the ``±m/2`` bin pair of the input enters with weight 1/2 here and 1 in
     ``fft_resize`` / ``scipy.signal.resample``.
 
+    Frequency dropout (Rippel et al. 2015, sec. 5.2, "regularization via resolution corruption"),
+    for training: with a ``key``, one truncation size per spatial axis is drawn for the whole
+    call (one mini-batch), ``h = jax.random.randint(key, (rank,), min_size, size + 1,
+    dtype=jnp.int32)`` (uniform over ``min_size .. m``), and the pooled map's spectrum is cut
+    further to its centred ``h`` bins: frequencies with ``|k| < h/2`` are kept, those with
+    ``|k| > h/2`` zeroed, and at an even ``h < m`` the pair ``k = ±h/2`` is halved (the same
+    even-size rule as the pooling itself). The output keeps its size; ``h = m`` on every axis is
+    plain spectral pooling. For an odd ``h`` the result equals
+    ``fft_resize(spectral_pool(x, size=h), m)``. At evaluation call without a key (the full
+    output resolution), as the paper does.
+
     Args:
       x: ``[*batch, *spatial, C]`` real floating array.
       factor: reduction factor per spatial axis, any real ``>= 1``; output size
@@ -282,14 +317,19 @@ def spectral_pool(
       size: output spatial size instead of ``factor`` (each at most the input size).
       rank: number of spatial axes (1, 2 or 3); by default the length of ``factor`` / ``size``, 2
         for a single number.
+      key: a PRNG key: apply frequency dropout (training); None (default): none (evaluation).
+      min_size: smallest truncation size of frequency dropout per axis (an int: every axis),
+        between 1 and the output size; unused without ``key``.
 
     Returns:
       ``[*batch, *size, C]``, same dtype as ``x`` (half precision computes in float32).
 
     Raises:
       ValueError: if both ``factor`` and ``size`` are given, a factor is below 1 or empties an
-        axis, a ``size`` entry is below 1 or above the input size, or ``rank`` disagrees.
-      TypeError: if ``factor`` / ``size`` have the wrong type or ``x`` is not real floating.
+        axis, a ``size`` entry is below 1 or above the input size, ``rank`` disagrees, or a
+        ``min_size`` entry is below 1 or above the output size.
+      TypeError: if ``factor`` / ``size`` / ``min_size`` have the wrong type, ``key`` is not a
+        JAX array, or ``x`` is not real floating.
 
     Example:
       >>> import jax.numpy as jnp
@@ -298,6 +338,9 @@ def spectral_pool(
       (2, 3, 3, 3)
       >>> spectral_pool(jnp.ones((9, 3)), size=(4,))[:, 0].round(5)
       Array([1., 1., 1., 1.], dtype=float32)
+      >>> import jax
+      >>> spectral_pool(jnp.ones((8, 8, 1)), key=jax.random.key(0), min_size=2).shape
+      (4, 4, 1)
 
     References:
       Rippel, Snoek & Adams, "Spectral representations for convolutional neural networks",
@@ -305,8 +348,20 @@ def spectral_pool(
     """
     fn = "spectral_pool"
     value, _, r = pool_options(factor, size=size, rank=rank)
+    mins = dropout_options(min_size, r, fn)
+    if key is not None and not isinstance(key, jax.Array):
+        raise TypeError(f"{fn}: `key` must be a JAX PRNG key or None; got {type(key).__name__}.")
     arr = _check_input(fn, x, r, allow_complex=False)
     spatial = validation.spatial_shape(arr, r)
     out = _pool_size(fn, spatial, value, size)
     flat, batch = validation.flatten_batch(arr, r)
-    return validation.unflatten_batch(_fft_resize(flat, out, 0.5, _dense(spatial, out)), batch)
+    y = _fft_resize(flat, out, 0.5, _dense(spatial, out))
+    if key is not None:
+        if any(a > m for a, m in zip(mins, out, strict=True)):
+            raise ValueError(
+                f"{fn}: every entry of `min_size` {mins} must be at most the output size {out}."
+            )
+        keep = jax.random.randint(key, (r,), jnp.asarray(mins, jnp.int32),
+                                  jnp.asarray(out, jnp.int32) + 1, dtype=jnp.int32)
+        y = _truncate(y, keep, out)
+    return validation.unflatten_batch(y, batch)
