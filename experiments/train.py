@@ -69,6 +69,37 @@ class Interrupted(RuntimeError):
 # Devices
 
 
+def host_device_count(num_seeds: int, cores: int) -> int:
+    """How many CPU devices the runner asks XLA for: the largest divisor of ``num_seeds`` that is at
+    most ``cores``, so the seed axis of ``make_mesh`` takes every device and each device (one
+    core's worth of work) trains the same number of seeds; the batch is never split."""
+    return max(d for d in range(1, max(min(cores, num_seeds), 1) + 1) if num_seeds % d == 0)
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+FORCE_DEVICES = "--xla_force_host_platform_device_count"
+
+
+def xla_flags_for_seeds(flags: str, num_seeds: int, cores: int) -> str:
+    """``XLA_FLAGS`` with the host device count of ``host_device_count`` added.
+
+    One XLA CPU device runs one program at a time and the small convolutions of these nets keep
+    about one core busy, so an ensemble on one device leaves the second core of a 2-core machine
+    mostly idle. Forced host devices run their shards of the seed axis concurrently. A count the
+    user already set in ``flags`` is kept. Must be applied before JAX creates its CPU client.
+    """
+    n = host_device_count(num_seeds, cores)
+    if FORCE_DEVICES in flags or n == 1:
+        return flags
+    return f"{flags} {FORCE_DEVICES}={n}".strip()
+
+
 def make_mesh(num_seeds: int) -> Mesh:
     """A ``("seed", "data")`` mesh over every device: ``gcd(devices, num_seeds)`` along ``seed``."""
     devices = np.asarray(jax.devices())
@@ -182,7 +213,8 @@ class Ensemble:
     num_params: int
 
     def seed_state(self, i: int) -> dict[str, Any]:
-        return jax.tree.map(lambda a: a[i], self.state)
+        """Seed ``i``'s state as host arrays (uncommitted: usable on any device)."""
+        return jax.tree.map(lambda a: np.asarray(a)[i], self.state)
 
 
 def init_ensemble(spec: tasks.RunSpec, tx: optax.GradientTransformation) -> Ensemble:
@@ -221,7 +253,8 @@ def over_seeds(fn: Callable, num_seeds: int, *, unroll: bool) -> Callable:
     then becomes a grouped convolution, which XLA's CPU backend runs several times slower than the
     plain ones (measured: 9x the CPU time of one seed for 4 seeds of the quick SR step). With
     ``unroll`` the program holds one copy of the step per seed instead (still one compiled
-    program; about 5x, and twice the compile time).
+    program, whose compile time grows with the copies). A ``lax.map`` over the seeds compiles one
+    copy but ran the quick SR step 25x slower on the CPU (measured), so it is not used.
     """
     if not unroll:
         return jax.vmap(fn)
@@ -234,9 +267,28 @@ def over_seeds(fn: Callable, num_seeds: int, *, unroll: bool) -> Callable:
 
 
 def unrolls(mesh: Mesh) -> bool:
-    """Seeds are unrolled on a CPU whose seed axis is one device (see ``over_seeds``); vmapped on
-    accelerators and when the seed axis is sharded over devices."""
-    return mesh.devices.flat[0].platform == "cpu" and mesh.shape["seed"] == 1
+    """Seeds are unrolled on CPUs (see ``over_seeds``) and vmapped on accelerators."""
+    return mesh.devices.flat[0].platform == "cpu"
+
+
+def on_seed_shards(fn: Callable, mesh: Mesh, num_seeds: int, num_args: int) -> Callable:
+    """``fn`` of one seed over a seed-stacked ensemble whose seed axis is sharded over ``mesh``.
+
+    Each device of the ``seed`` axis runs ``over_seeds`` on its own block of seeds
+    (``jax.shard_map``, manual over ``seed`` only): with several host devices the unrolled seeds of
+    one device are not copied onto the others, and the program each device compiles holds only its
+    share of the copies. The ``data`` axis stays automatic, so XLA still splits the batch and
+    inserts the gradient all-reduce. Every argument and output is stacked on the seed axis.
+    """
+    local = num_seeds // mesh.shape["seed"]
+    body = over_seeds(fn, local, unroll=unrolls(mesh))
+    return jax.shard_map(
+        body,
+        mesh=mesh,
+        in_specs=(P("seed"),) * num_args,
+        out_specs=P("seed"),
+        axis_names=frozenset({"seed"}),
+    )
 
 
 def compile_step(ens: Ensemble, tx, mesh: Mesh) -> tuple[Callable, float]:
@@ -244,10 +296,11 @@ def compile_step(ens: Ensemble, tx, mesh: Mesh) -> tuple[Callable, float]:
     compile time in seconds (one compile per ensemble)."""
     state_sh = NamedSharding(mesh, P("seed"))
     batch_sh = NamedSharding(mesh, P("seed", "data"))
-    step = over_seeds(
+    step = on_seed_shards(
         lambda s, x, y: train_step(ens.graphdef, tx, ens.spec.loss, s, x, y),
+        mesh,
         len(ens.spec.seeds),
-        unroll=unrolls(mesh),
+        3,
     )
     jitted = jax.jit(
         step,
@@ -340,12 +393,15 @@ def _validation(ens: Ensemble, mesh: Mesh) -> Callable[[Any], Any]:
     """The loss of every seed's model (evaluation mode) on ``spec.validation``, or None."""
     if ens.spec.validation is None:
         return lambda state: None
-    x, y = (place(mesh, P(), a) for a in ens.spec.validation)
+    n = len(ens.spec.seeds)
+    # The batch is tiled over the seed axis (a few hundred KB) so it shards like the state.
+    x, y = (place(mesh, P("seed"), np.stack([a] * n)) for a in ens.spec.validation)
 
-    def loss(state):
+    def loss(state, x, y):
         return ens.spec.loss(nnx.merge(ens.eval_graphdef, state["params"], state["rest"]), x, y)
 
-    return jax.jit(jax.vmap(loss))
+    fn = jax.jit(on_seed_shards(loss, mesh, n, 3))
+    return lambda state: fn(state, x, y)
 
 
 def fit(
