@@ -1,16 +1,18 @@
 """Training: the seeds of one (task, method) as one vectorised ensemble, and the whole experiment.
 
 The model state of every seed (parameters, other model state, optimiser state, step, RNG key) is
-stacked on a leading seed axis and one compiled step trains all seeds: ``jax.vmap`` of the
-single-seed ``train_step`` over that axis (Flax NNX's split / merge ensembling pattern), or, on a
-CPU where vmapped convolutions run slowly, the step unrolled once per seed (``over_seeds``). Each
-seed is initialised from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so
-seed ``i`` of every method sees the same data and an ensemble equals its seeds trained one by one.
+stacked on a leading seed axis and one compiled step trains all seeds. Each seed is initialised
+from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so seed ``i`` of
+every method sees the same data and an ensemble equals its seeds trained one by one.
 
 Devices: a 2-D ``Mesh`` named ``("seed", "data")`` over every device of every process. The seed axis
 takes ``gcd(devices, seeds)`` devices and the rest split the batch: the stacked state is placed with
-``P("seed")`` and the batches ``[seeds, batch, ...]`` with ``P("seed", "data")``; XLA inserts the
-gradient all-reduce over ``data``. With ``--distributed`` the process first calls
+``P("seed")`` and the batches ``[seeds, batch, ...]`` with ``P("seed", "data")``. Each device runs
+the single-seed ``train_step`` over its block of seeds (``on_seed_shards``): ``jax.vmap`` (Flax
+NNX's split / merge ensembling pattern) on accelerators, one copy per seed on a CPU, where vmapped
+convolutions run slowly (``over_seeds``); XLA inserts the gradient all-reduce over ``data``. The
+command line asks XLA for one host device per core (``xla_flags_for_seeds``), so a CPU's cores
+train different seeds concurrently. With ``--distributed`` the process first calls
 ``jax.distributed.initialize()``; every process builds the same global batch and only process 0
 writes files.
 
@@ -141,7 +143,7 @@ def place(mesh: Mesh, spec: P, array: Any) -> jax.Array:
 
 
 # ---------------------------------------------------------------------------------------------
-# Steps (single seed; the ensemble is their vmap)
+# Steps (single seed; the ensemble runs them over its seed axis)
 
 
 def make_optimizer(config: configs.Config) -> optax.GradientTransformation:
