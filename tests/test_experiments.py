@@ -168,26 +168,34 @@ def test_resume_after_kill_is_bitwise_equal_and_ignores_partial_checkpoints(sr_r
     assert [r["metrics"] for r in a] == [r["metrics"] for r in b]
 
 
-def test_four_host_devices_split_seeds_and_batch_and_match_one_device(sr_run, tmp_path):
-    env = dict(
-        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+def _python(code: str, *args: str, xla_flags: str | None) -> None:
+    """Runs ``python -c code args`` on the CPU from the repository, with ``XLA_FLAGS`` set to
+    ``xla_flags`` (None: unset), and checks that it succeeds."""
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env.update(
+        JAX_PLATFORMS="cpu", PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     )
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    if xla_flags is not None:
+        env["XLA_FLAGS"] = xla_flags
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_four_host_devices_split_seeds_and_batch_and_match_one_device(sr_run, tmp_path):
     code = (
         "import jax, sys; from experiments import configs, train; assert jax.device_count() == 4;"
         "mesh = train.make_mesh(2); assert dict(mesh.shape) == {'seed': 2, 'data': 2}, mesh;"
         f"cfg = configs.from_dict({configs.to_dict(TINY_SR)!r});"
         "train.train_and_evaluate(cfg, sys.argv[1])"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _python(code, str(tmp_path), xla_flags="--xla_force_host_platform_device_count=4")
     records = json.loads((tmp_path / "results.json").read_text())
     assert all(r["device"].startswith("4 x") for r in records)
     for seed in (0, 1):
@@ -219,10 +227,6 @@ def test_cli_trains_seeds_on_one_host_device_per_core_equal_to_one_device_and_re
     """The entry point picks the host devices (2 on a 2-core machine for 2 seeds), each device
     trains its seed, the result equals the 1-device ensemble, and a resumed run on those devices
     is bitwise equal to an uninterrupted one."""
-    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-    env.update(
-        JAX_PLATFORMS="cpu", PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
-    )
     flags = []
     for field in dataclasses.fields(TINY_SR):
         value = getattr(TINY_SR, field.name)
@@ -244,15 +248,7 @@ def test_cli_trains_seeds_on_one_host_device_per_core_equal_to_one_device_and_re
         ]
     )
     full, resumed = tmp_path / "full", tmp_path / "resumed"
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(full), str(resumed), *flags],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _python(code, str(full), str(resumed), *flags, xla_flags=None)
     devices = train.host_device_count(len(TINY_SR.seeds), train.available_cores())
     for workdir in (full, resumed):
         assert configs.from_dict(json.loads((workdir / "config.json").read_text())) == TINY_SR
