@@ -281,6 +281,11 @@ def on_seed_shards(fn: Callable, mesh: Mesh, num_seeds: int, num_args: int) -> C
     one device are not copied onto the others, and the program each device compiles holds only its
     share of the copies. The ``data`` axis stays automatic, so XLA still splits the batch and
     inserts the gradient all-reduce. Every argument and output is stacked on the seed axis.
+
+    ``check_vma=False``: the body uses no collectives over ``seed``, and with the check on, a
+    custom derivative that builds its own primal shape (``resample_jax.resize``'s
+    ``jax.linear_transpose`` of a ``ShapeDtypeStruct``) fails to trace with a "cotangent type
+    does not match" error.
     """
     local = num_seeds // mesh.shape["seed"]
     body = over_seeds(fn, local, unroll=unrolls(mesh))
@@ -290,6 +295,7 @@ def on_seed_shards(fn: Callable, mesh: Mesh, num_seeds: int, num_args: int) -> C
         in_specs=(P("seed"),) * num_args,
         out_specs=P("seed"),
         axis_names=frozenset({"seed"}),
+        check_vma=False,
     )
 
 

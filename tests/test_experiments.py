@@ -130,6 +130,21 @@ def test_ensemble_equals_its_seeds_trained_one_by_one(sr_run, tmp_path):
         np.testing.assert_allclose(together[k], alone[k], rtol=1e-5, atol=1e-6, err_msg=k)
 
 
+def test_ensemble_of_a_net_with_custom_derivatives_equals_its_seeds(tmp_path):
+    """``bilinear`` runs ``resample_jax.resize``, whose derivative is a custom JVP built with
+    ``jax.linear_transpose``; its ensemble step traces inside the seed ``shard_map`` and equals
+    the seeds trained one by one."""
+    cfg = dataclasses.replace(TINY_SR, methods=("bilinear",), steps=2, log_every=1)
+    (spec,) = sr.SRTask(cfg).runs()
+    together = train.fit(spec, cfg, tmp_path / "together").ensemble.seed_state(1)["params"]
+    alone = train.fit(dataclasses.replace(spec, seeds=(1,)), cfg, tmp_path / "alone")
+    want = train.flat_params(alone.ensemble.seed_state(0)["params"])
+    got = train.flat_params(together)
+    assert got.keys() == want.keys()
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-6, err_msg=k)
+
+
 def test_each_seed_trains_on_the_stream_its_seed_names():
     (spec,) = sr.SRTask(dataclasses.replace(TINY_SR, seeds=(3, 0, 7))).runs()
     d = data.load_sr(TINY_SR.train_images, TINY_SR.test_images, TINY_SR.scale)
