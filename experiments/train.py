@@ -11,10 +11,9 @@ takes ``gcd(devices, seeds)`` devices and the rest split the batch: the stacked 
 the single-seed ``train_step`` over its block of seeds (``on_seed_shards``): ``jax.vmap`` (Flax
 NNX's split / merge ensembling pattern) on accelerators, one copy per seed on a CPU, where vmapped
 convolutions run slowly (``over_seeds``); XLA inserts the gradient all-reduce over ``data``. The
-command line asks XLA for one host device per core (``xla_flags_for_seeds``), so a CPU's cores
-train different seeds concurrently. With ``--distributed`` the process first calls
-``jax.distributed.initialize()``; every process builds the same global batch and only process 0
-writes files.
+command line asks XLA for one host device per core (``xla_flags_for_seeds``). With
+``--distributed`` the process first calls ``jax.distributed.initialize()``; every process builds
+the same global batch and only process 0 writes files.
 
 Each ensemble checkpoints with Orbax every ``checkpoint_every`` steps and at the end; rerunning with
 the same workdir skips finished runs (``results.json``) and resumes unfinished ones from their last
@@ -91,10 +90,10 @@ FORCE_DEVICES = "--xla_force_host_platform_device_count"
 def xla_flags_for_seeds(flags: str, num_seeds: int, cores: int) -> str:
     """``XLA_FLAGS`` with the host device count of ``host_device_count`` added.
 
-    One XLA CPU device runs one program at a time and the small convolutions of these nets keep
-    about one core busy, so an ensemble on one device leaves the second core of a 2-core machine
-    mostly idle. Forced host devices run their shards of the seed axis concurrently. A count the
-    user already set in ``flags`` is kept. Must be applied before JAX creates its CPU client.
+    Each device then compiles a program holding only its share of the unrolled seeds (measured,
+    quick ESPCN step, 4 seeds on 2 devices: 4.1 s against 7.2 s on one) and the devices may run
+    their shards concurrently. A count the user already set in ``flags`` is kept. Must be applied
+    before JAX creates its CPU client.
     """
     n = host_device_count(num_seeds, cores)
     if FORCE_DEVICES in flags or n == 1:
