@@ -2,8 +2,10 @@
 
 Every config field is an option (see configs.py); --workdir is where config.json, results.json,
 report.md, figures, loss curves and checkpoints go. Rerun the same command to resume. The seeds of
-each method train together as one vectorised ensemble. Multi-host: start one process per host
-with --distributed (calls jax.distributed.initialize()).
+each method train together as one vectorised ensemble; on a CPU the runner asks XLA for one host
+device per core (at most one per seed, and a divisor of the seed count) unless XLA_FLAGS already
+sets --xla_force_host_platform_device_count; each device trains its share of the seeds.
+Multi-host: start one process per host with --distributed (calls jax.distributed.initialize()).
 
 python -m experiments --list-methods prints the table of resampling methods; python -m experiments
 gallery --workdir DIR draws the gallery figures.
@@ -12,6 +14,7 @@ gallery --workdir DIR draws the gallery figures.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 
@@ -34,6 +37,11 @@ def _train_command(task: str) -> Command:
         from experiments import train
 
         config = configs.from_namespace(cls, args)
+        if not config.distributed:
+            # Before JAX's CPU client exists (nothing above creates it): see xla_flags_for_seeds.
+            os.environ["XLA_FLAGS"] = train.xla_flags_for_seeds(
+                os.environ.get("XLA_FLAGS", ""), len(config.seeds), train.available_cores()
+            )
         try:
             train.train_and_evaluate(config, args.workdir)
         except configs.ConfigError as e:

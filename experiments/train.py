@@ -1,18 +1,19 @@
 """Training: the seeds of one (task, method) as one vectorised ensemble, and the whole experiment.
 
 The model state of every seed (parameters, other model state, optimiser state, step, RNG key) is
-stacked on a leading seed axis and one compiled step trains all seeds: ``jax.vmap`` of the
-single-seed ``train_step`` over that axis (Flax NNX's split / merge ensembling pattern), or, on a
-CPU where vmapped convolutions run slowly, the step unrolled once per seed (``over_seeds``). Each
-seed is initialised from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so
-seed ``i`` of every method sees the same data and an ensemble equals its seeds trained one by one.
+stacked on a leading seed axis and one compiled step trains all seeds. Each seed is initialised
+from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so seed ``i`` of
+every method sees the same data and an ensemble equals its seeds trained one by one.
 
 Devices: a 2-D ``Mesh`` named ``("seed", "data")`` over every device of every process. The seed axis
 takes ``gcd(devices, seeds)`` devices and the rest split the batch: the stacked state is placed with
-``P("seed")`` and the batches ``[seeds, batch, ...]`` with ``P("seed", "data")``; XLA inserts the
-gradient all-reduce over ``data``. With ``--distributed`` the process first calls
-``jax.distributed.initialize()``; every process builds the same global batch and only process 0
-writes files.
+``P("seed")`` and the batches ``[seeds, batch, ...]`` with ``P("seed", "data")``. Each device runs
+the single-seed ``train_step`` over its block of seeds (``on_seed_shards``): ``jax.vmap`` (Flax
+NNX's split / merge ensembling pattern) on accelerators, one copy per seed on a CPU, where vmapped
+convolutions run slowly (``over_seeds``); XLA inserts the gradient all-reduce over ``data``. The
+command line asks XLA for one host device per core (``xla_flags_for_seeds``). With
+``--distributed`` the process first calls ``jax.distributed.initialize()``; every process builds
+the same global batch and only process 0 writes files.
 
 Each ensemble checkpoints with Orbax every ``checkpoint_every`` steps and at the end; rerunning with
 the same workdir skips finished runs (``results.json``) and resumes unfinished ones from their last
@@ -69,6 +70,37 @@ class Interrupted(RuntimeError):
 # Devices
 
 
+def host_device_count(num_seeds: int, cores: int) -> int:
+    """How many CPU devices the runner asks XLA for: the largest divisor of ``num_seeds`` that is at
+    most ``cores``, so the seed axis of ``make_mesh`` takes every device and each device (one
+    core's worth of work) trains the same number of seeds; the batch is never split."""
+    return max(d for d in range(1, max(min(cores, num_seeds), 1) + 1) if num_seeds % d == 0)
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+FORCE_DEVICES = "--xla_force_host_platform_device_count"
+
+
+def xla_flags_for_seeds(flags: str, num_seeds: int, cores: int) -> str:
+    """``XLA_FLAGS`` with the host device count of ``host_device_count`` added.
+
+    Each device then compiles a program holding only its share of the unrolled seeds (measured,
+    quick ESPCN step, 4 seeds on 2 devices: 4.1 s against 7.2 s on one) and the devices may run
+    their shards concurrently. A count the user already set in ``flags`` is kept. Must be applied
+    before JAX creates its CPU client.
+    """
+    n = host_device_count(num_seeds, cores)
+    if FORCE_DEVICES in flags or n == 1:
+        return flags
+    return f"{flags} {FORCE_DEVICES}={n}".strip()
+
+
 def make_mesh(num_seeds: int) -> Mesh:
     """A ``("seed", "data")`` mesh over every device: ``gcd(devices, num_seeds)`` along ``seed``."""
     devices = np.asarray(jax.devices())
@@ -110,7 +142,7 @@ def place(mesh: Mesh, spec: P, array: Any) -> jax.Array:
 
 
 # ---------------------------------------------------------------------------------------------
-# Steps (single seed; the ensemble is their vmap)
+# Steps (single seed; the ensemble runs them over its seed axis)
 
 
 def make_optimizer(config: configs.Config) -> optax.GradientTransformation:
@@ -185,7 +217,8 @@ class Ensemble:
     num_params: int
 
     def seed_state(self, i: int) -> dict[str, Any]:
-        return jax.tree.map(lambda a: a[i], self.state)
+        """Seed ``i``'s state as host arrays (uncommitted: usable on any device)."""
+        return jax.tree.map(lambda a: np.asarray(a)[i], self.state)
 
 
 def init_ensemble(spec: tasks.RunSpec, tx: optax.GradientTransformation) -> Ensemble:
@@ -224,7 +257,8 @@ def over_seeds(fn: Callable, num_seeds: int, *, unroll: bool) -> Callable:
     then becomes a grouped convolution, which XLA's CPU backend runs several times slower than the
     plain ones (measured: 9x the CPU time of one seed for 4 seeds of the quick SR step). With
     ``unroll`` the program holds one copy of the step per seed instead (still one compiled
-    program; about 5x, and twice the compile time).
+    program, whose compile time grows with the copies). A ``lax.map`` over the seeds compiles one
+    copy but ran the quick SR step 25x slower on the CPU (measured), so it is not used.
     """
     if not unroll:
         return jax.vmap(fn)
@@ -237,9 +271,34 @@ def over_seeds(fn: Callable, num_seeds: int, *, unroll: bool) -> Callable:
 
 
 def unrolls(mesh: Mesh) -> bool:
-    """Seeds are unrolled on a CPU whose seed axis is one device (see ``over_seeds``); vmapped on
-    accelerators and when the seed axis is sharded over devices."""
-    return mesh.devices.flat[0].platform == "cpu" and mesh.shape["seed"] == 1
+    """Seeds are unrolled on CPUs (see ``over_seeds``) and vmapped on accelerators."""
+    return mesh.devices.flat[0].platform == "cpu"
+
+
+def on_seed_shards(fn: Callable, mesh: Mesh, num_seeds: int, num_args: int) -> Callable:
+    """``fn`` of one seed over a seed-stacked ensemble whose seed axis is sharded over ``mesh``.
+
+    Each device of the ``seed`` axis runs ``over_seeds`` on its own block of seeds
+    (``jax.shard_map``, manual over ``seed`` only): with several host devices the unrolled seeds of
+    one device are not copied onto the others, and the program each device compiles holds only its
+    share of the copies. The ``data`` axis stays automatic, so XLA still splits the batch and
+    inserts the gradient all-reduce. Every argument and output is stacked on the seed axis.
+
+    ``check_vma=False``: the body uses no collectives over ``seed``, and with the check on, a
+    custom derivative that builds its own primal shape (``resample_jax.resize``'s
+    ``jax.linear_transpose`` of a ``ShapeDtypeStruct``) fails to trace with a "cotangent type
+    does not match" error.
+    """
+    local = num_seeds // mesh.shape["seed"]
+    body = over_seeds(fn, local, unroll=unrolls(mesh))
+    return jax.shard_map(
+        body,
+        mesh=mesh,
+        in_specs=(P("seed"),) * num_args,
+        out_specs=P("seed"),
+        axis_names=frozenset({"seed"}),
+        check_vma=False,
+    )
 
 
 def compile_step(ens: Ensemble, tx, mesh: Mesh) -> tuple[Callable, float]:
@@ -247,10 +306,11 @@ def compile_step(ens: Ensemble, tx, mesh: Mesh) -> tuple[Callable, float]:
     compile time in seconds (one compile per ensemble)."""
     state_sh = NamedSharding(mesh, P("seed"))
     batch_sh = NamedSharding(mesh, P("seed", "data"))
-    step = over_seeds(
+    step = on_seed_shards(
         lambda s, x, y: train_step(ens.graphdef, tx, ens.spec.loss, s, x, y),
+        mesh,
         len(ens.spec.seeds),
-        unroll=unrolls(mesh),
+        3,
     )
     jitted = jax.jit(
         step,
@@ -343,12 +403,15 @@ def _validation(ens: Ensemble, mesh: Mesh) -> Callable[[Any], Any]:
     """The loss of every seed's model (evaluation mode) on ``spec.validation``, or None."""
     if ens.spec.validation is None:
         return lambda state: None
-    x, y = (place(mesh, P(), a) for a in ens.spec.validation)
+    n = len(ens.spec.seeds)
+    # The batch is tiled over the seed axis (a few hundred KB) so it shards like the state.
+    x, y = (place(mesh, P("seed"), np.stack([a] * n)) for a in ens.spec.validation)
 
-    def loss(state):
+    def loss(state, x, y):
         return ens.spec.loss(nnx.merge(ens.eval_graphdef, state["params"], state["rest"]), x, y)
 
-    return jax.jit(jax.vmap(loss))
+    fn = jax.jit(on_seed_shards(loss, mesh, n, 3))
+    return lambda state: fn(state, x, y)
 
 
 def fit(

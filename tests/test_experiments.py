@@ -130,6 +130,21 @@ def test_ensemble_equals_its_seeds_trained_one_by_one(sr_run, tmp_path):
         np.testing.assert_allclose(together[k], alone[k], rtol=1e-5, atol=1e-6, err_msg=k)
 
 
+def test_ensemble_of_a_net_with_custom_derivatives_equals_its_seeds(tmp_path):
+    """``bilinear`` runs ``resample_jax.resize``, whose derivative is a custom JVP built with
+    ``jax.linear_transpose``; its ensemble step traces inside the seed ``shard_map`` and equals
+    the seeds trained one by one."""
+    cfg = dataclasses.replace(TINY_SR, methods=("bilinear",), steps=2, log_every=1)
+    (spec,) = sr.SRTask(cfg).runs()
+    together = train.fit(spec, cfg, tmp_path / "together").ensemble.seed_state(1)["params"]
+    alone = train.fit(dataclasses.replace(spec, seeds=(1,)), cfg, tmp_path / "alone")
+    want = train.flat_params(alone.ensemble.seed_state(0)["params"])
+    got = train.flat_params(together)
+    assert got.keys() == want.keys()
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-6, err_msg=k)
+
+
 def test_each_seed_trains_on_the_stream_its_seed_names():
     (spec,) = sr.SRTask(dataclasses.replace(TINY_SR, seeds=(3, 0, 7))).runs()
     d = data.load_sr(TINY_SR.train_images, TINY_SR.test_images, TINY_SR.scale)
@@ -168,26 +183,34 @@ def test_resume_after_kill_is_bitwise_equal_and_ignores_partial_checkpoints(sr_r
     assert [r["metrics"] for r in a] == [r["metrics"] for r in b]
 
 
-def test_four_host_devices_split_seeds_and_batch_and_match_one_device(sr_run, tmp_path):
-    env = dict(
-        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+def _python(code: str, *args: str, xla_flags: str | None) -> None:
+    """Runs ``python -c code args`` on the CPU from the repository, with ``XLA_FLAGS`` set to
+    ``xla_flags`` (None: unset), and checks that it succeeds."""
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env.update(
+        JAX_PLATFORMS="cpu", PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     )
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    if xla_flags is not None:
+        env["XLA_FLAGS"] = xla_flags
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_four_host_devices_split_seeds_and_batch_and_match_one_device(sr_run, tmp_path):
     code = (
         "import jax, sys; from experiments import configs, train; assert jax.device_count() == 4;"
         "mesh = train.make_mesh(2); assert dict(mesh.shape) == {'seed': 2, 'data': 2}, mesh;"
         f"cfg = configs.from_dict({configs.to_dict(TINY_SR)!r});"
         "train.train_and_evaluate(cfg, sys.argv[1])"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _python(code, str(tmp_path), xla_flags="--xla_force_host_platform_device_count=4")
     records = json.loads((tmp_path / "results.json").read_text())
     assert all(r["device"].startswith("4 x") for r in records)
     for seed in (0, 1):
@@ -195,6 +218,63 @@ def test_four_host_devices_split_seeds_and_batch_and_match_one_device(sr_run, tm
         for k in one:
             # The gradient all-reduce over the data axis sums in another order: rounding only.
             np.testing.assert_allclose(four[k], one[k], rtol=1e-4, atol=1e-5, err_msg=k)
+
+
+@pytest.mark.parametrize(
+    ("seeds", "cores", "want"),
+    [(4, 2, 2), (1, 2, 1), (3, 2, 1), (6, 4, 3), (5, 16, 5), (4, 1, 1), (8, 6, 4)],
+)
+def test_host_device_count_is_the_largest_divisor_of_the_seeds_within_the_cores(seeds, cores, want):
+    assert train.host_device_count(seeds, cores) == want
+
+
+def test_xla_flags_add_the_host_device_count_and_keep_the_users():
+    force = "--xla_force_host_platform_device_count"
+    assert train.xla_flags_for_seeds("", 4, 2) == f"{force}=2"
+    assert train.xla_flags_for_seeds("--xla_cpu_foo=1", 4, 2) == f"--xla_cpu_foo=1 {force}=2"
+    assert train.xla_flags_for_seeds("", 3, 2) == ""  # one device: nothing to force
+    assert train.xla_flags_for_seeds(f"{force}=8", 4, 2) == f"{force}=8"  # the user's choice
+
+
+def test_cli_trains_seeds_on_one_host_device_per_core_equal_to_one_device_and_resumes(
+    sr_run, tmp_path
+):
+    """The entry point picks the host devices (2 on a 2-core machine for 2 seeds), each device
+    trains its seed, the result equals the 1-device ensemble, and a resumed run on those devices
+    is bitwise equal to an uninterrupted one."""
+    flags = []
+    for field in dataclasses.fields(TINY_SR):
+        value = getattr(TINY_SR, field.name)
+        if field.name in ("task", "distributed", "residual", "self_ensemble"):
+            continue
+        shown = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        flags += [f"--{field.name.replace('_', '-')}", shown]
+    code = "\n".join(
+        [
+            "import sys",
+            "from experiments import __main__ as cli, configs, train",
+            "assert cli.main(['sr', '--workdir', sys.argv[1], *sys.argv[3:]]) == 0",
+            f"cfg = configs.from_dict({configs.to_dict(TINY_SR)!r})",
+            "try:",
+            "    train.train_and_evaluate(cfg, sys.argv[2], interrupt_at=3)",
+            "except train.Interrupted:",
+            "    pass",
+            "train.train_and_evaluate(cfg, sys.argv[2])",
+        ]
+    )
+    full, resumed = tmp_path / "full", tmp_path / "resumed"
+    _python(code, str(full), str(resumed), *flags, xla_flags=None)
+    devices = train.host_device_count(len(TINY_SR.seeds), train.available_cores())
+    for workdir in (full, resumed):
+        assert configs.from_dict(json.loads((workdir / "config.json").read_text())) == TINY_SR
+        records = json.loads((workdir / "results.json").read_text())
+        assert all(r["device"].startswith(f"{devices} x") for r in records), records[0]["device"]
+    for seed in TINY_SR.seeds:
+        one = _params(sr_run, "pixel_shuffle", seed)
+        a, b = _params(full, "pixel_shuffle", seed), _params(resumed, "pixel_shuffle", seed)
+        for k in one:
+            np.testing.assert_allclose(a[k], one[k], rtol=1e-5, atol=1e-6, err_msg=k)
+            np.testing.assert_array_equal(b[k], a[k], err_msg=k)
 
 
 def test_non_finite_loss_in_one_seed_stops_naming_that_seed_and_keeps_last_checkpoint(
@@ -371,7 +451,8 @@ def test_rejects_unwritable_workdir_and_indivisible_batch(tmp_path, monkeypatch)
         train.train_and_evaluate(cfg, tmp_path / "w")
 
 
-def test_cli_reports_bad_seg_method_without_traceback(tmp_path, capsys):
+def test_cli_reports_bad_seg_method_without_traceback(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))  # the CLI sets it
     code = cli.main(["seg", "--methods", "blurpool", "--workdir", str(tmp_path)])
     assert code == 2
     err = capsys.readouterr().err
