@@ -284,10 +284,10 @@ def on_seed_shards(fn: Callable, mesh: Mesh, num_seeds: int, num_args: int) -> C
     share of the copies. The ``data`` axis stays automatic, so XLA still splits the batch and
     inserts the gradient all-reduce. Every argument and output is stacked on the seed axis.
 
-    ``check_vma=False``: the body uses no collectives over ``seed``, and with the check on, a
-    custom derivative that builds its own primal shape (``resample_jax.resize``'s
-    ``jax.linear_transpose`` of a ``ShapeDtypeStruct``) fails to trace with a "cotangent type
-    does not match" error.
+    ``check_vma=False``: the body uses no collectives over ``seed``, so the varying-axes type
+    check buys nothing here, while any custom derivative that builds its own primal type (as
+    ``resample_jax.resize``'s once did, fixed and tested in ``test_resize_properties.py``) would
+    fail to trace with the check on ("cotangent type does not match").
     """
     local = num_seeds // mesh.shape["seed"]
     body = over_seeds(fn, local, unroll=unrolls(mesh))

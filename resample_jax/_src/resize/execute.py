@@ -82,7 +82,6 @@ def _apply_periodic(x: jax.Array, axis: int, plan: Periodic) -> jax.Array:
     """:func:`_apply_banded` with a derivative whose transpose is the banded transpose."""
     if not jnp.issubdtype(x.dtype, jnp.inexact):
         return _apply_banded(x, axis, plan.fwd)
-    out_shape = _with_len(x.shape, axis, plan.fwd.n_out)
 
     @jax.custom_jvp
     def resample(v):
@@ -93,10 +92,11 @@ def _apply_periodic(x: jax.Array, axis: int, plan: Periodic) -> jax.Array:
         (v,), (dv,) = primals, tangents
         # The tangent map is written as the transpose of the banded transpose, so reverse mode
         # (which transposes the tangent map) runs the banded transpose: slices, no pads.
-        adjoint_t = jax.linear_transpose(
-            lambda c: _apply_banded(c, axis, plan.bwd), jax.ShapeDtypeStruct(out_shape, dv.dtype)
-        )
-        return resample(v), adjoint_t(dv)[0]
+        y = resample(v)
+        # The primal output (not a bare ShapeDtypeStruct) fixes the cotangent's type, including
+        # its varying manual axes under shard_map.
+        adjoint_t = jax.linear_transpose(lambda c: _apply_banded(c, axis, plan.bwd), y)
+        return y, adjoint_t(dv)[0]
 
     return resample(x)
 
