@@ -262,7 +262,7 @@ def dropout_options(min_size: Any, rank: int, fn: str = "spectral_pool") -> tupl
 def _truncate(y: jax.Array, keep: jax.Array, size: tuple[int, ...]) -> jax.Array:
     """``y`` (``(N, *size, C)``) with its spectrum cut to the centred ``keep[d]`` bins per axis."""
     axes = tuple(range(1, 1 + len(size)))
-    spec = jnp.fft.fftn(y.astype(_compute_dtype(y.dtype)), axes=axes)
+    spec = jnp.fft.fftn(y.astype(validation.compute_dtype(y.dtype)), axes=axes)
     for d, m in enumerate(size):
         twice_k = np.abs(np.round(np.fft.fftfreq(m) * m)).astype(np.int32) * 2  # 2 |k|
         k2 = jnp.asarray(twice_k, keep.dtype)
