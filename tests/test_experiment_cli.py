@@ -165,3 +165,25 @@ def test_seg_bad_pairs_and_padding_are_one_line_errors(argv, needle, tmp_path, c
     assert cli.main([*argv, "--workdir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("task", sorted(configs.LONG_RUNS))
+def test_documented_long_commands_parse_and_validate(task):
+    """Every command of ``LONG_RUNS`` (quoted in the reports and docs) is accepted by the parser,
+    passes ``validate`` and names methods the task resolves: a renamed flag or method breaks
+    this test, not a user's 20-minute run."""
+    import argparse
+    import shlex
+
+    for command in configs.LONG_RUNS[task].split("&&"):
+        words = shlex.split(command)
+        assert words[:3] == ["python", "-m", "experiments"] and words[3] == task
+        parser = argparse.ArgumentParser()
+        configs.add_arguments(parser, configs.CONFIGS[task])
+        parser.add_argument("--workdir")
+        config = configs.from_namespace(configs.CONFIGS[task], parser.parse_args(words[4:]))
+        configs.validate(config)
+        if task == "sr":
+            assert models.resolve_sr_methods(config)
+        else:
+            assert models.resolve_seg_methods(config)
