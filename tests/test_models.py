@@ -30,7 +30,7 @@ def test_sr_weight_counts_match_papers(arch, scale, expected):
         "srcnn": 64 + 32 + 1,
         "fsrcnn": 56 + 12 + 4 * 12 + 56 + 1 + 7,
         "espcn": 64 + 32 + 1,
-        "edsr": 32 + 8 * 32 + 32 + 9,
+        "edsr": 32 + 8 * 32 + 32 + 1,
     }
     assert models.count_weights(net, include_bias=True) == expected + biases[arch]
 
