@@ -352,11 +352,12 @@ class SRNet(nnx.Module):
             f = _EDSR_WIDTH
             self.head = _conv(c, f, 3, 2, rngs)
             self.blocks = nnx.List(
-                [nnx.List([_conv(f, f, 3, 2, rngs), _conv(f, f, 3, 2, rngs)])
-                 for _ in range(_EDSR_BLOCKS)]
+                [
+                    nnx.List([_conv(f, f, 3, 2, rngs), _conv(f, f, 3, 2, rngs)])
+                    for _ in range(_EDSR_BLOCKS)
+                ]
             )
-            self.body = nnx.List([_conv(f, f, 3, 2, rngs)])
-            self.activations = nnx.List([])
+            self.tail = _conv(f, f, 3, 2, rngs)
             self.upsampler = methods.make_upsampler(name, f, c, scale, kernel_size=3, rngs=rngs)
         else:
             self.body = nnx.List([_conv(c, 64, 5, 2, rngs), _conv(64, 32, 3, 2, rngs)])
@@ -371,7 +372,7 @@ class SRNet(nnx.Module):
             h = skip = self.head(h)
             for first, second in self.blocks:
                 h = h + second(jax.nn.relu(first(h)))
-            h = skip + self.body[0](h)
+            h = skip + self.tail(h)
         else:
             for i, layer in enumerate(self.body):
                 h = layer(h)
