@@ -179,8 +179,7 @@ def test_documented_long_commands_parse_and_validate(task):
         words = shlex.split(command)
         assert words[:3] == ["python", "-m", "experiments"] and words[3] == task
         parser = argparse.ArgumentParser()
-        configs.add_arguments(parser, configs.CONFIGS[task])
-        parser.add_argument("--workdir")
+        cli.COMMANDS[task][1](parser)  # the CLI's own options for the task
         config = configs.from_namespace(configs.CONFIGS[task], parser.parse_args(words[4:]))
         configs.validate(config)
         if task == "sr":
