@@ -82,6 +82,12 @@ class SRConfig:
         False, "also score with the x8 geometric self-ensemble (EDSR+); single pass kept"
     )
     train_images: tuple[str, ...] = _f(TRAIN_PHOTOS, "bundled photographs to train on")
+    train_scales: tuple[float, ...] = _f(
+        (1.0,),
+        "factors in (0, 1] each training photograph is also downscaled by before its LR / HR "
+        "pairs are made (FSRCNN's data augmentation uses 1,0.9,0.8,0.7,0.6; Dong et al. 2016, "
+        "sec. 4.1)",
+    )
     test_images: tuple[str, ...] = _f(TEST_PHOTOS, "bundled photographs to score")
     log_every: int = _f(20, "steps between loss-curve points")
     checkpoint_every: int = _f(100, "steps between checkpoints")
@@ -175,6 +181,11 @@ def validate(config: Config) -> None:
         if config.patch_size < 1:
             raise _error("patch_size", config.patch_size, "must be an integer >= 1.")
         _check_names("train_images", config.train_images, PHOTO_NAMES)
+        scales = config.train_scales
+        if not scales or len(set(scales)) != len(scales) or not all(0 < f <= 1 for f in scales):
+            raise _error(
+                "train_scales", scales, "list distinct factors in (0, 1], e.g. 1,0.9,0.8,0.7,0.6."
+            )
         _check_names("test_images", config.test_images, PHOTO_NAMES)
     else:
         _check_names("datasets", config.datasets, SEG_DATASETS)

@@ -122,13 +122,31 @@ class SRData:
     test_lr: tuple[np.ndarray, ...]
 
 
+def rescale_photo(hr: np.ndarray, factor: float) -> np.ndarray:
+    """A photograph ``[H, W, C]`` downscaled by ``factor`` in (0, 1] (antialiased cubic, each side
+    rounded); ``factor == 1`` returns it unchanged."""
+    if factor == 1:
+        return hr
+    size = tuple(max(1, round(n * factor)) for n in hr.shape[:2])
+    return np.asarray(resample_jax.resize(hr, size, "cubic", antialias=True))
+
+
 @functools.lru_cache(maxsize=4)
-def load_sr(train: tuple[str, ...], test: tuple[str, ...], scale: int) -> SRData:
-    def pair(name: str) -> tuple[np.ndarray, np.ndarray]:
-        hr = modcrop(load_photo_y(name), scale)
+def load_sr(
+    train: tuple[str, ...],
+    test: tuple[str, ...],
+    scale: int,
+    train_scales: tuple[float, ...] = (1.0,),
+) -> SRData:
+    """The SR pairs: each training photograph at each of ``train_scales`` (see
+    :func:`rescale_photo`), each test photograph at full size; HR modcropped, LR its
+    :func:`downscale`."""
+
+    def pair(name: str, factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        hr = modcrop(rescale_photo(load_photo_y(name), factor), scale)
         return hr, downscale(hr, scale).astype(np.float32)
 
-    tr = [pair(n) for n in train]
+    tr = [pair(n, f) for n in train for f in train_scales]
     te = [pair(n) for n in test]
     return SRData(
         scale,

@@ -65,7 +65,7 @@ class SRTask(tasks.Task):
     @property
     def data(self) -> data.SRData:
         c = self.config
-        return data.load_sr(c.train_images, c.test_images, c.scale)
+        return data.load_sr(c.train_images, c.test_images, c.scale, c.train_scales)
 
     def _evaluate(self, predict: tasks.Predict) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         d, per, outputs = self.data, {}, []

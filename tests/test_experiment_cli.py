@@ -44,6 +44,8 @@ TINY = [
         (["seg", "--datasets", "horses"], "--datasets: unknown name 'horses'; valid: ['shapes',"),
         (["sr", "--steps", "0"], "--steps 0: must be an integer >= 1."),
         (["sr", "--seeds", "1,1"], "--seeds 1,1: seeds must be distinct"),
+        (["sr", "--train-scales", "1,1.5"], "--train-scales 1.0,1.5: list distinct factors in (0"),
+        (["sr", "--train-scales", "0"], "--train-scales 0.0: list distinct factors in (0, 1]"),
     ],
 )
 def test_bad_flags_are_one_line_with_exit_code_2_before_training(
