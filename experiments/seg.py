@@ -39,8 +39,11 @@ ARCHS = {
 }
 
 
-def cross_entropy(model: nnx.Module, x, y):
-    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(model(x), y))
+def cross_entropy(model: nnx.Module, x, y, key):
+    """Mean cross-entropy of the logits ``model(x, rngs=key)``: in training the net's noisy
+    stages (LPS) draw Gumbel noise from ``key`` (``resample_jax.models.UNet``); ``key`` None
+    (the validation loss) draws none."""
+    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(model(x, rngs=key), y))
 
 
 def _crops(images: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
