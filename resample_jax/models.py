@@ -80,7 +80,7 @@ def _check_rngs(fn: str, rngs: Any) -> None:
         return
     if isinstance(rngs, jax.Array):
         typed = jax.dtypes.issubdtype(rngs.dtype, jax.dtypes.prng_key)
-        if typed or (rngs.dtype == jnp.uint32 and rngs.ndim == 1):
+        if typed or (rngs.dtype == jnp.uint32 and rngs.shape[-1:] == (2,)):
             if (rngs.shape if typed else rngs.shape[:-1]) != ():
                 raise ValueError(
                     f"{fn}: `rngs` must be one PRNG key; got a batch of keys of shape "
