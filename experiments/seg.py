@@ -254,6 +254,12 @@ class SegTask(tasks.Task):
             f"{c.max_shift} px cover every phase of the U-Net's stride-8 grid, where max pooling "
             "aliases. Seed i of every method trains on the same data stream, so differences are "
             "paired by seed."
+            + (
+                " LPS layers train with Gumbel-softmax (noise from each step's key, a function "
+                "of seed and step) and are scored with their argmax."
+                if any(down == "lps" for _, _, down, _ in self.combos)
+                else ""
+            )
         ]
 
     def figures(self, workdir: Path, records: list[dict]) -> list[str]:

@@ -399,6 +399,11 @@ def test_lps_run_resumes_bitwise_drawing_the_noise_of_its_checkpointed_key(tmp_p
         np.testing.assert_array_equal(got[k], want[k], err_msg=k)
 
 
+def test_seg_report_protocol_says_lps_trains_with_gumbel_noise_only_when_a_run_has_lps():
+    assert "LPS layers train with Gumbel-softmax" in seg.SegTask(TINY_LPS).protocol()[0]
+    assert "Gumbel" not in seg.SegTask(TINY_SEG).protocol()[0]
+
+
 def test_seg_shifts_cover_every_phase_of_the_total_stride():
     ev = seg._Evaluator("shapes", dataclasses.replace(TINY_SEG, num_eval=64))
     shifts = ev.circular_shifts
