@@ -39,8 +39,11 @@ ARCHS = {
 }
 
 
-def cross_entropy(model: nnx.Module, x, y):
-    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(model(x), y))
+def cross_entropy(model: nnx.Module, x, y, key):
+    """Mean cross-entropy of the logits ``model(x, rngs=key)``: in training the net's noisy
+    stages (LPS) draw Gumbel noise from ``key`` (``resample_jax.models.UNet``); ``key`` None
+    (the validation loss) draws none."""
+    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(model(x, rngs=key), y))
 
 
 def _crops(images: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
@@ -251,6 +254,12 @@ class SegTask(tasks.Task):
             f"{c.max_shift} px cover every phase of the U-Net's stride-8 grid, where max pooling "
             "aliases. Seed i of every method trains on the same data stream, so differences are "
             "paired by seed."
+            + (
+                " LPS layers train with Gumbel-softmax (noise from each step's key, a function "
+                "of seed and step) and are scored with their argmax."
+                if any(down == "lps" for _, _, down, _ in self.combos)
+                else ""
+            )
         ]
 
     def figures(self, workdir: Path, records: list[dict]) -> list[str]:

@@ -35,7 +35,9 @@ class RunSpec:
       info: extra fields of each record (architecture, resampling pair, ...).
       build: the model for one seed's ``nnx.Rngs``.
       batch: ``batch(seed, step) -> (x, y)``, a pure function of its arguments.
-      loss: ``loss(model, x, y)``, a scalar.
+      loss: ``loss(model, x, y, key)``, a scalar. ``key`` is the step's PRNG key in training
+        (``train.train_step``), for the stages that draw noise (LPS's Gumbel noise), and None
+        for the validation loss (evaluation mode); SR losses ignore it.
       evaluate: ``evaluate(predict) -> (scores, artefacts)`` for one seed's trained model.
       dirname: folder of the run under the workdir.
       validation: a fixed ``(x, y)`` batch from data no training seed sees, whose loss is logged
@@ -48,17 +50,19 @@ class RunSpec:
     info: dict[str, Any]
     build: Callable[[nnx.Rngs], nnx.Module]
     batch: Callable[[int, int], tuple[np.ndarray, np.ndarray]]
-    loss: Callable[[nnx.Module, jax.Array, jax.Array], jax.Array]
+    loss: Callable[[nnx.Module, jax.Array, jax.Array, jax.Array | None], jax.Array]
     evaluate: Callable[[Predict], tuple[dict[str, Any], dict[str, np.ndarray]]]
     dirname: str
     validation: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def mse(model: nnx.Module, x: jax.Array, y: jax.Array) -> jax.Array:
+def mse(model: nnx.Module, x: jax.Array, y: jax.Array, key: jax.Array | None) -> jax.Array:
+    """Mean squared error; ``key`` is ignored (the SR nets draw no noise)."""
     return jnp.mean(jnp.square(model(x) - y))
 
 
-def l1(model: nnx.Module, x: jax.Array, y: jax.Array) -> jax.Array:
+def l1(model: nnx.Module, x: jax.Array, y: jax.Array, key: jax.Array | None) -> jax.Array:
+    """Mean absolute error; ``key`` is ignored (the SR nets draw no noise)."""
     return jnp.mean(jnp.abs(model(x) - y))
 
 

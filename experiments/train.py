@@ -3,7 +3,10 @@
 The model state of every seed (parameters, other model state, optimiser state, step, RNG key) is
 stacked on a leading seed axis and one compiled step trains all seeds. Each seed is initialised
 from ``nnx.Rngs(seed)`` and trains on the batches ``spec.batch(seed, step)``, so seed ``i`` of
-every method sees the same data and an ensemble equals its seeds trained one by one.
+every method sees the same data and an ensemble equals its seeds trained one by one. Each step
+splits the seed's key: one half is carried to the next step, the other is the loss's noise key
+(the Gumbel noise of LPS layers), so the noise too is a function of seed and step only and a
+resumed run (the key is checkpointed with the state) draws what an uninterrupted one draws.
 
 Devices: a 2-D ``Mesh`` named ``("seed", "data")`` over every device of every process. The seed axis
 takes ``gcd(devices, seeds)`` devices and the rest split the batch: the stacked state is placed with
@@ -180,20 +183,26 @@ def make_optimizer(config: configs.Config) -> optax.GradientTransformation:
 def train_step(
     graphdef: nnx.GraphDef,
     tx: optax.GradientTransformation,
-    loss_fn: Callable[[nnx.Module, jax.Array, jax.Array], jax.Array],
+    loss_fn: Callable[[nnx.Module, jax.Array, jax.Array, jax.Array | None], jax.Array],
     state: dict[str, Any],
     x: jax.Array,
     y: jax.Array,
 ) -> tuple[dict[str, Any], dict[str, jax.Array]]:
     """One optimiser step of one seed; returns the new state and ``{loss, finite}``.
 
+    The seed's key ``state["key"]`` is split in two, ``carried, step_key =
+    jax.random.split(key)``: ``carried`` is the next step's ``state["key"]`` and ``step_key`` is
+    the loss's ``key`` argument (the noise of this step: LPS's Gumbel noise). A loss that ignores
+    its key computes exactly what it computed before the key was passed.
+
     ``finite`` is false when the loss, the gradient or the updated parameters are not finite, so the
     loop can stop before a bad state is checkpointed.
     """
+    key, step_key = jax.random.split(jax.random.wrap_key_data(state["key"]))
 
     def objective(params):
         model = nnx.merge(graphdef, params, state["rest"])
-        loss = loss_fn(model, x, y)
+        loss = loss_fn(model, x, y, step_key)
         return loss, nnx.state(model, nnx.Not(nnx.Param))
 
     (loss, rest), grads = jax.value_and_grad(objective, has_aux=True)(state["params"])
@@ -202,7 +211,6 @@ def train_step(
     with jax.numpy_dtype_promotion("standard"):
         updates, opt = tx.update(grads, state["opt"], state["params"])
     params = optax.apply_updates(state["params"], updates)
-    key, _ = jax.random.split(jax.random.wrap_key_data(state["key"]))
     finite = (
         jnp.isfinite(loss)
         & jnp.isfinite(optax.tree.norm(grads))
@@ -447,7 +455,8 @@ def _validation(ens: Ensemble, mesh: Mesh) -> Callable[[Any], Any]:
     x, y = (place(mesh, P("seed"), np.stack([a] * n)) for a in ens.spec.validation)
 
     def loss(state, x, y):
-        return ens.spec.loss(nnx.merge(ens.eval_graphdef, state["params"], state["rest"]), x, y)
+        model = nnx.merge(ens.eval_graphdef, state["params"], state["rest"])
+        return ens.spec.loss(model, x, y, None)
 
     fn = jax.jit(on_seed_shards(loss, mesh, n, 3))
     return lambda state: fn(state, x, y)

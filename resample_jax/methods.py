@@ -158,8 +158,9 @@ class Resampler(nnx.Module):
 
     Built by :func:`make_upsampler` / :func:`make_downsampler`: ``pre`` and ``post`` are
     ``StridedConv`` 1x1 projections (stride 1) or None, ``op`` the method's module. Calling it runs
-    ``post(op(pre(x), *args))``; extra arguments go to ``op`` (a paired upsampler takes the side
-    information of its downsampler, see :class:`Pairing`). A paired downsampler
+    ``post(op(pre(x), *args, **kwargs))``; extra arguments go to ``op`` (a paired upsampler takes
+    the side information of its downsampler, see :class:`Pairing`; a method that draws noise in
+    training, one with an ``rng_stream``, takes ``rngs=``). A paired downsampler
     (``paired=True``) returns ``(post(y), side)``.
 
     Example:
@@ -177,10 +178,10 @@ class Resampler(nnx.Module):
         self.pre = pre
         self.post = post
 
-    def __call__(self, x: jax.typing.ArrayLike, *args: Any) -> Any:
+    def __call__(self, x: jax.typing.ArrayLike, *args: Any, **kwargs: Any) -> Any:
         if self.pre is not None:
             x = self.pre(x)
-        y = self.op(x, *args)
+        y = self.op(x, *args, **kwargs)
         if self.post is None:
             return y
         if isinstance(y, tuple):  # a paired downsampler's (y, side): only y is projected

@@ -73,6 +73,46 @@ def _conv(
     )
 
 
+def _check_rngs(fn: str, rngs: Any) -> None:
+    """``rngs`` of a net's call: None, an ``nnx.Rngs`` or one PRNG key (typed, or the raw
+    ``uint32[2]`` of ``jax.random.PRNGKey``)."""
+    if rngs is None or isinstance(rngs, nnx.Rngs):
+        return
+    if isinstance(rngs, jax.Array):
+        typed = jax.dtypes.issubdtype(rngs.dtype, jax.dtypes.prng_key)
+        if typed or (rngs.dtype == jnp.uint32 and rngs.shape[-1:] == (2,)):
+            if (rngs.shape if typed else rngs.shape[:-1]) != ():
+                raise ValueError(
+                    f"{fn}: `rngs` must be one PRNG key; got a batch of keys of shape "
+                    f"{tuple(rngs.shape)} (dtype {rngs.dtype})."
+                )
+            return
+        what = f"an array of dtype {rngs.dtype} and shape {tuple(rngs.shape)}"
+    else:
+        what = f"{type(rngs).__name__} {rngs!r}"
+    raise TypeError(
+        f"{fn}: `rngs` must be None, an nnx.Rngs or one PRNG key (jax.random.key(seed)); got "
+        f"{what}."
+    )
+
+
+def _draws_noise(module: nnx.Module) -> bool:
+    """Whether ``module`` (or the method a :class:`resample_jax.methods.Resampler` wraps) takes
+    a random key when called (an ``rng_stream`` attribute: LPS's Gumbel noise, spectral pooling's
+    frequency dropout)."""
+    return getattr(getattr(module, "op", module), "rng_stream", None) is not None
+
+
+def _resample(module: nnx.Module, x: jax.Array, *args: Any, rngs: Any, stage: int) -> Any:
+    """Calls a resampling stage, handing it the noise source of stage number ``stage`` when it
+    draws noise: ``rngs`` itself when an ``nnx.Rngs`` (each stage draws the next key of its
+    stream), ``jax.random.fold_in(rngs, stage)`` when a key."""
+    if rngs is None or not _draws_noise(module):
+        return module(x, *args)
+    key = rngs if isinstance(rngs, nnx.Rngs) else jax.random.fold_in(rngs, stage)
+    return module(x, *args, rngs=key)
+
+
 class _ConvBlock(nnx.Module):
     """Two 3x3 convolutions with ReLU (the U-Net / SegNet stage); ``padding="circular"`` pads
     each convolution's input periodically (so the block commutes with circular shifts) instead of
@@ -137,6 +177,15 @@ class UNet(nnx.Module):
     whose sizes are divisible by ``2 ** (depth - 1)`` (Chaman & Dokmanic 2021; Rojas-Gomez et al.
     2022), barring exact ties between polyphase norms or scores.
 
+    Noise in training: ``net(x, rngs=...)`` hands a noise source to every resampling stage that
+    draws noise when training (a module with an ``rng_stream``: ``lps`` draws the Gumbel noise of
+    its Gumbel-softmax). ``rngs`` is an ``nnx.Rngs``, handed on whole (each stage draws the next
+    key of its own stream, ``"gumbel"`` for LPS), or one PRNG key, of which stage ``s`` gets
+    ``jax.random.fold_in(key, s)``; stages are numbered in call order, the downsamplers ``0 ..
+    depth - 2`` from the top, then the upsamplers ``depth - 1 ..`` from the bottom. Without
+    ``rngs`` (and at evaluation, ``net.eval()``) no noise is drawn: LPS then takes the softmax of
+    its scores in training, the argmax at evaluation.
+
     Args:
       in_features: input channels.
       out_features: output channels (classes).
@@ -149,14 +198,15 @@ class UNet(nnx.Module):
       padding: ``"zeros"`` ('SAME' zero padding) or ``"circular"`` (periodic) padding of the
         3x3 convolutions.
       rank: spatial rank.
-      rngs: random streams.
+      rngs: random streams of the parameters.
 
     Raises:
       ValueError: a bad ``depth``, ``widths``, ``fusion`` or ``padding``, an unknown method, or a
-        paired upsampler without its downsampler.
+        paired upsampler without its downsampler; at call time a batch of keys as ``rngs``.
+      TypeError: at call time, ``rngs`` neither None, an ``nnx.Rngs`` nor a PRNG key.
 
     Example:
-      >>> import jax.numpy as jnp
+      >>> import jax, jax.numpy as jnp
       >>> from flax import nnx
       >>> net = UNet(1, 2, depth=2, widths=(4, 8), up="pixel_shuffle", rank=1, rngs=nnx.Rngs(0))
       >>> net(jnp.ones((9, 1))).shape
@@ -165,6 +215,13 @@ class UNet(nnx.Module):
       ...            rngs=nnx.Rngs(0))
       >>> aps(jnp.ones((2, 8, 8, 1))).shape
       (2, 8, 8, 2)
+      >>> lps = UNet(1, 2, widths=(4, 8, 8), down="lps", up="lpu", rngs=nnx.Rngs(0))
+      >>> x = jnp.ones((2, 8, 8, 1))
+      >>> lps(x, rngs=jax.random.key(1)).shape  # training mode: Gumbel-softmax
+      (2, 8, 8, 2)
+      >>> lps.eval()  # argmax: no noise, the key changes nothing
+      >>> bool((lps(x, rngs=jax.random.key(1)) == lps(x)).all())
+      True
 
     References:
       Ronneberger, Fischer & Brox, "U-Net", MICCAI 2015. Chaman & Dokmanic, "Truly shift-invariant
@@ -224,23 +281,29 @@ class UNet(nnx.Module):
         )
         self.head = _conv(widths[0], out_features, 1, rank, rngs)
 
-    def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
+    def __call__(
+        self, x: jax.typing.ArrayLike, *, rngs: nnx.Rngs | jax.Array | None = None
+    ) -> jax.Array:
+        """``x``: ``[*batch, *spatial, in_features]``; ``rngs``: the noise of the stages that
+        draw it in training (see the class docstring)."""
+        _check_rngs("UNet", rngs)
         h = jnp.asarray(x)
         skips, sides = [], []
         for i, encoder in enumerate(self.encoders):
             h = encoder(h)
             if i < len(self.downs):
                 skips.append(h)
-                h = self.downs[i](h)
+                h = _resample(self.downs[i], h, rngs=rngs, stage=i)
                 if self.pair is not None:
                     h, side = h
                     size = validation.spatial_shape(skips[-1], self.rank)
                     sides.append((side, size) if self.pair.output_size else (side,))
-        for upsample, decoder, skip, side in zip(
+        for j, (upsample, decoder, skip, side) in enumerate(zip(
             self.ups, self.decoders, reversed(skips), reversed(sides or [()] * len(skips)),
             strict=True,
-        ):
-            h = decoder(fuse(skip, upsample(h, *side), mode=self.fusion, rank=self.rank))
+        )):
+            up = _resample(upsample, h, *side, rngs=rngs, stage=len(self.downs) + j)
+            h = decoder(fuse(skip, up, mode=self.fusion, rank=self.rank))
         return self.head(h)
 
 
@@ -419,7 +482,10 @@ class FCN(nnx.Module):
     upsamples by 2, adds 1x1 scores of stage 4 (stride 16), upsamples by 16; ``"8s"`` adds stage 3
     too (stride 8) and upsamples by 8. Upsampling uses ``up`` (``"conv_transpose"`` is initialised
     bilinearly, as in the paper); sizes are matched with :func:`resample_jax.match_size` (mode
-    "crop_or_pad"), so any input size of at least 32 per axis works.
+    "crop_or_pad"), so any input size of at least 32 per axis works. ``net(x, rngs=...)`` hands
+    a noise source to the stages that draw noise in training (``down="lps"``), as
+    :class:`UNet` does; stages are numbered in call order: the five downsamplers ``0 .. 4``,
+    the skip upsamplers, the final upsampler.
 
     Args:
       in_features: input channels.
@@ -429,7 +495,12 @@ class FCN(nnx.Module):
       down: downsampling method name.
       up: upsampling method name.
       rank: spatial rank.
-      rngs: random streams.
+      rngs: random streams of the parameters.
+
+    Raises:
+      ValueError: a bad ``variant`` or ``widths``, an unknown method or a paired upsampler; at
+        call time a batch of keys as ``rngs``.
+      TypeError: at call time, ``rngs`` neither None, an ``nnx.Rngs`` nor a PRNG key.
 
     Example:
       >>> import jax.numpy as jnp
@@ -482,18 +553,26 @@ class FCN(nnx.Module):
         self.skip_ups = nnx.List([_fcn_upsampler(up, k, 2, rank, rngs) for _ in range(n_skips)])
         self.final_up = _fcn_upsampler(up, k, 32 // 2**n_skips, rank, rngs)
 
-    def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
+    def __call__(
+        self, x: jax.typing.ArrayLike, *, rngs: nnx.Rngs | jax.Array | None = None
+    ) -> jax.Array:
+        """``x``: ``[*batch, *spatial, in_features]``; ``rngs``: the noise of the stages that
+        draw it in training (see the class docstring)."""
+        _check_rngs("FCN", rngs)
         x = jnp.asarray(x)
         h = x
         pooled = []
-        for conv, down in zip(self.stages, self.downs, strict=False):
-            h = down(jax.nn.relu(conv(h)))
+        for i, (conv, down) in enumerate(zip(self.stages, self.downs, strict=True)):
+            h = _resample(down, jax.nn.relu(conv(h)), rngs=rngs, stage=i)
             pooled.append(h)
         s = self.score(jax.nn.relu(self.fc(h)))
-        for i, (score, up) in enumerate(zip(self.skip_scores, self.skip_ups, strict=False)):
+        stage = len(self.downs)
+        for i, (score, up) in enumerate(zip(self.skip_scores, self.skip_ups, strict=True)):
             skip = score(pooled[3 - i])
-            s = skip + match_size(up(s), skip, mode="crop_or_pad", rank=self.rank)
-        return match_size(self.final_up(s), x, mode="crop_or_pad", rank=self.rank)
+            s = skip + match_size(_resample(up, s, rngs=rngs, stage=stage + i), skip,
+                                  mode="crop_or_pad", rank=self.rank)
+        s = _resample(self.final_up, s, rngs=rngs, stage=stage + len(self.skip_ups))
+        return match_size(s, x, mode="crop_or_pad", rank=self.rank)
 
 
 class SegNet(nnx.Module):
@@ -548,7 +627,12 @@ class SegNet(nnx.Module):
         )
         self.head = _conv(widths[0], num_classes, 3, rank, rngs)
 
-    def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
+    def __call__(
+        self, x: jax.typing.ArrayLike, *, rngs: nnx.Rngs | jax.Array | None = None
+    ) -> jax.Array:
+        """``x``: ``[*batch, *spatial, in_features]``; ``rngs`` is checked and accepted so every
+        segmentation net is called alike, but unused: max pooling draws no noise."""
+        _check_rngs("SegNet", rngs)
         h = jnp.asarray(x)
         saved = []
         for encoder in self.encoders:

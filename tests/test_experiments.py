@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import skimage.color
 import skimage.data
+from flax import nnx
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from experiments import __main__ as cli
@@ -412,6 +413,60 @@ def test_seg_report_checks_the_circular_shift_claim_at_init_and_after_training(t
     assert len(claims) == 2 and all("**reproduced (exact on every seed)**" in c for c in claims)
     pool = [line for line in text.splitlines() if line.startswith("- seg-shapes unet:max_pool")]
     assert any("at init" in c and "exact on 0 of 1 seeds: **reproduced" in c for c in pool)
+
+
+# The LPS U-Net alone (its pair is the default one, so it is the only run).
+TINY_LPS = dataclasses.replace(TINY_SEG, methods=("lpu",), down="lps", up="lpu", steps=3)
+
+
+@pytest.mark.parametrize("cfg", [TINY_LPS, TINY_SEG], ids=["lps+lpu", "max_pool+bilinear"])
+def test_train_step_gives_the_loss_the_second_half_of_the_seed_key_split(cfg):
+    """The loss gets ``split(key)[1]`` and the carried key is ``split(key)[0]`` (what the runner
+    carried before the loss took a key). It is the LPS U-Net's Gumbel noise; a net without noisy
+    stages computes bitwise what it computes with no key."""
+    (spec,) = seg.SegTask(cfg).runs()
+    tx = train.make_optimizer(cfg)
+    ens = train.init_ensemble(spec, tx)
+    state = jax.tree.map(jnp.asarray, ens.seed_state(0))
+    x, y = (jnp.asarray(a) for a in spec.batch(0, 0))
+
+    def step(loss):
+        return jax.jit(lambda s, x, y: train.train_step(ens.graphdef, tx, loss, s, x, y))
+
+    new, out = step(spec.loss)(state, x, y)
+    carried, step_key = jax.random.split(jax.random.wrap_key_data(state["key"]))
+    np.testing.assert_array_equal(new["key"], jax.random.key_data(carried))
+    model = nnx.merge(ens.graphdef, state["params"], state["rest"])  # training mode
+    want = seg.cross_entropy(model, x, y, step_key)
+    np.testing.assert_allclose(out["loss"], want, rtol=1e-5)
+    if cfg.down == "lps":  # the noise moves the loss: no other key (or none) gives it
+        for other in (None, carried):
+            assert abs(float(seg.cross_entropy(model, x, y, other)) - float(want)) > 1e-5, other
+    else:  # the whole new state (parameters, Adam's moments, key) equals the key-less step's
+        keyless, _ = step(lambda m, x, y, key: spec.loss(m, x, y, None))(state, x, y)
+        for a, b in zip(jax.tree.leaves(new), jax.tree.leaves(keyless), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_lps_run_resumes_bitwise_drawing_the_noise_of_its_checkpointed_key(tmp_path):
+    (spec,) = seg.SegTask(TINY_LPS).runs()
+    spec = dataclasses.replace(spec, validation=None)  # no validation curve: faster
+    full = train.fit(spec, TINY_LPS, tmp_path / "full").ensemble.seed_state(0)
+    with pytest.raises(train.Interrupted, match="interrupted at step 2"):
+        train.fit(spec, TINY_LPS, tmp_path / "resumed", interrupt_at=2)
+    # Resume from step 1, so two steps draw their noise from the restored key.
+    shutil.rmtree(tmp_path / "resumed" / "checkpoints" / "2")
+    resumed = train.fit(spec, TINY_LPS, tmp_path / "resumed").ensemble.seed_state(0)
+    np.testing.assert_array_equal(resumed["key"], full["key"])
+    want, got = train.flat_params(full["params"]), train.flat_params(resumed["params"])
+    assert got.keys() == want.keys()
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+
+
+def test_seg_report_protocol_says_lps_trains_with_gumbel_noise_only_when_a_run_has_lps():
+    assert "LPS layers train with Gumbel-softmax" in seg.SegTask(TINY_LPS).protocol()[0]
+    assert "Gumbel" not in seg.SegTask(TINY_SEG).protocol()[0]
 
 
 def test_seg_shifts_cover_every_phase_of_the_total_stride():

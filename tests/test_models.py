@@ -231,3 +231,98 @@ def test_segnet_unpools_with_encoder_indices_on_odd_sizes():
         "unpool" in str(p)
         for p, _ in jax.tree_util.tree_leaves_with_path(nnx.state(net, nnx.Param))
     )
+
+
+def _record_gumbel_keys(monkeypatch) -> list[np.ndarray]:
+    """Every key that ``jax.random.gumbel`` is called with from now on (eagerly), as key data."""
+    drawn, real = [], jax.random.gumbel
+
+    def spy(key, *args, **kwargs):
+        typed = jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+        drawn.append(np.asarray(jax.random.key_data(key) if typed else key))
+        return real(key, *args, **kwargs)
+
+    monkeypatch.setattr(jax.random, "gumbel", spy)
+    return drawn
+
+
+def _key_data(*keys) -> list[np.ndarray]:
+    return [np.asarray(jax.random.key_data(k)) for k in keys]
+
+
+def test_lps_unet_trains_with_gumbel_noise_from_one_fold_in_key_per_stage(monkeypatch):
+    net = models.UNet(1, 2, widths=(2, 3, 4), down="lps", up="lpu", rngs=nnx.Rngs(0))
+    x = jnp.asarray(RNG.standard_normal((2, 8, 8, 1)), jnp.float32)
+    drawn = _record_gumbel_keys(monkeypatch)
+    key = jax.random.key(1)
+    y1 = np.asarray(net(x, rngs=key))
+    # The documented derivation: stage s (here the two LPS downsamplers, 0 and 1) gets
+    # fold_in(key, s); the LPU upsamplers draw nothing.
+    np.testing.assert_array_equal(drawn, _key_data(jax.random.fold_in(key, 0),
+                                                   jax.random.fold_in(key, 1)))
+    assert not np.array_equal(drawn[0], drawn[1])
+    np.testing.assert_array_equal(net(x, rngs=key), y1)  # a function of the key
+    # A raw uint32[2] key (jax.random.PRNGKey) holds the same bits: the same noise.
+    np.testing.assert_array_equal(net(x, rngs=jax.random.PRNGKey(1)), y1)
+    y2 = np.asarray(net(x, rngs=jax.random.key(2)))
+    drawn.clear()
+    relaxed = np.asarray(net(x))
+    assert drawn == []  # no key: the noise-free softmax relaxation, nothing drawn
+    for a, b in ((y1, y2), (y1, relaxed), (y2, relaxed)):
+        assert np.abs(a - b).max() > 1e-4
+    # An nnx.Rngs is handed on whole: the stages draw successive keys of its "gumbel" stream.
+    drawn.clear()
+    got = np.asarray(net(x, rngs=nnx.Rngs(gumbel=5)))
+    ref = nnx.Rngs(gumbel=5)
+    np.testing.assert_array_equal(drawn, _key_data(ref.gumbel(), ref.gumbel()))
+    assert np.abs(got - y1).max() > 1e-4
+    # Evaluation takes the argmax: the key changes nothing and nothing is drawn.
+    net.eval()
+    drawn.clear()
+    np.testing.assert_array_equal(net(x, rngs=key), net(x))
+    assert drawn == []
+
+
+def test_fcn_hands_its_lps_downsamplers_one_fold_in_key_each(monkeypatch):
+    net = models.FCN(1, 2, variant="8s", widths=(2,) * 5, down="lps", rngs=nnx.Rngs(0))
+    x = jnp.asarray(RNG.standard_normal((1, 32, 32, 1)), jnp.float32)
+    drawn = _record_gumbel_keys(monkeypatch)
+    key = jax.random.key(3)
+    y = np.asarray(net(x, rngs=key))
+    np.testing.assert_array_equal(drawn, _key_data(*(jax.random.fold_in(key, s)
+                                                     for s in range(5))))
+    assert np.abs(y - np.asarray(net(x, rngs=jax.random.key(4)))).max() > 0
+
+
+@pytest.mark.parametrize("make", [
+    lambda: models.UNet(1, 2, widths=(2, 3, 4), rngs=nnx.Rngs(0)),
+    lambda: models.UNet(1, 2, widths=(2, 3, 4), down="aps", up="aps_upsample",
+                        rngs=nnx.Rngs(0)),
+    lambda: models.FCN(1, 2, variant="16s", widths=(2,) * 5, rngs=nnx.Rngs(0)),
+    lambda: models.SegNet(1, 2, widths=(2, 3), rngs=nnx.Rngs(0)),
+], ids=["unet", "unet-aps", "fcn16s", "segnet"])
+def test_seg_nets_without_noisy_stages_compute_the_same_with_a_key(make, monkeypatch):
+    net = make()
+    x = jnp.asarray(RNG.standard_normal((1, 32, 32, 1)), jnp.float32)
+    drawn = _record_gumbel_keys(monkeypatch)
+    np.testing.assert_array_equal(net(x, rngs=jax.random.key(0)), net(x))
+    np.testing.assert_array_equal(net(x, rngs=nnx.Rngs(0)), net(x))
+    assert drawn == []
+
+
+@pytest.mark.parametrize("bad,error,needle", [
+    (0, TypeError, "got int 0"),
+    ("gumbel", TypeError, "got str 'gumbel'"),
+    (jnp.zeros(2, jnp.float32), TypeError, r"dtype float32 and shape \(2,\)"),
+    (np.zeros(2, np.uint32), TypeError, "got ndarray"),
+    (jax.random.split(jax.random.key(0), 2), ValueError, r"batch of keys of shape \(2,\)"),
+    (jnp.zeros((3, 2), jnp.uint32), ValueError, r"batch of keys of shape \(3, 2\)"),
+])
+@pytest.mark.parametrize("name,make", [
+    ("UNet", lambda: models.UNet(1, 2, widths=(2, 3, 4), down="lps", up="lpu", rngs=nnx.Rngs(0))),
+    ("FCN", lambda: models.FCN(1, 2, widths=(2,) * 5, rngs=nnx.Rngs(0))),
+    ("SegNet", lambda: models.SegNet(1, 2, widths=(2,), rngs=nnx.Rngs(0))),
+])
+def test_seg_nets_reject_bad_rngs_naming_the_argument(name, make, bad, error, needle):
+    with pytest.raises(error, match=rf"{name}: `rngs` must be .*{needle}"):
+        make()(jnp.ones((1, 32, 32, 1)), rngs=bad)
