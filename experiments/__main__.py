@@ -2,10 +2,9 @@
 
 Every config field is an option (see configs.py); --workdir is where config.json, results.json,
 report.md, figures, loss curves and checkpoints go. Rerun the same command to resume. The seeds of
-each method train together as one vectorised ensemble; on a CPU the runner asks XLA for host
-devices (train.host_device_count: each core trains the fewest seeds) unless XLA_FLAGS already
-sets --xla_force_host_platform_device_count; each device trains its share of the seeds, padded
-with copies of the last seed when the devices do not divide them.
+each method train together as one vectorised ensemble; on a CPU the runner asks XLA for one host
+device per core (at most one per seed, and a divisor of the seed count) unless XLA_FLAGS already
+sets --xla_force_host_platform_device_count; each device trains its share of the seeds.
 Multi-host: start one process per host with --distributed (calls jax.distributed.initialize()).
 
 python -m experiments --list-methods prints the table of resampling methods; python -m experiments

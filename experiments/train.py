@@ -74,13 +74,10 @@ class Interrupted(RuntimeError):
 
 
 def host_device_count(num_seeds: int, cores: int) -> int:
-    """How many CPU devices the runner asks XLA for: as many as it takes for each device (one core's
-    worth of work) to train the fewest seeds, ``ceil(num_seeds / min(cores, num_seeds))``, and no
-    more, so the fewest padding copies are trained (see ``ensemble_rows``); the batch is never
-    split. 4 seeds on 2 cores: 2 devices of 2 seeds; 5 seeds: 2 devices of 3 rows, the sixth a
-    copy of seed 5's row; 6 seeds on 4 cores: 3 devices of 2 seeds."""
-    per_device = -(-num_seeds // max(min(cores, num_seeds), 1))
-    return max(-(-num_seeds // max(per_device, 1)), 1)
+    """How many CPU devices the runner asks XLA for: the largest divisor of ``num_seeds`` that is at
+    most ``cores``, so the seed axis of ``make_mesh`` takes every device and each device (one
+    core's worth of work) trains the same number of seeds; the batch is never split."""
+    return max(d for d in range(1, max(min(cores, num_seeds), 1) + 1) if num_seeds % d == 0)
 
 
 def available_cores() -> int:
@@ -107,28 +104,10 @@ def xla_flags_for_seeds(flags: str, num_seeds: int, cores: int) -> str:
     return f"{flags} {FORCE_DEVICES}={n}".strip()
 
 
-def seed_axis_size(num_devices: int, num_seeds: int) -> int:
-    """Devices along the mesh's ``seed`` axis: every device when there are at least as many seeds
-    (``ensemble_rows`` pads the seeds to a multiple), else ``gcd(devices, seeds)`` and the rest
-    split the batch along ``data``."""
-    return num_devices if num_seeds >= num_devices else math.gcd(num_devices, num_seeds)
-
-
-def ensemble_rows(num_seeds: int, seed_devices: int) -> int:
-    """Rows of the stacked ensemble state: the seeds rounded up to a multiple of the ``seed`` axis.
-
-    The rows past the seeds are copies of the last seed (same initialisation, same data stream),
-    trained only so that every device holds the same number of rows; they are never checkpointed,
-    logged or scored. A copy computes exactly what its seed's row computes, so the result does not
-    depend on the device count (tested).
-    """
-    return -(-num_seeds // seed_devices) * seed_devices
-
-
 def make_mesh(num_seeds: int) -> Mesh:
-    """A ``("seed", "data")`` mesh over every device, ``seed_axis_size`` devices along ``seed``."""
+    """A ``("seed", "data")`` mesh over every device: ``gcd(devices, num_seeds)`` along ``seed``."""
     devices = np.asarray(jax.devices())
-    seed_axis = seed_axis_size(devices.size, num_seeds)
+    seed_axis = math.gcd(devices.size, num_seeds)
     return Mesh(devices.reshape(seed_axis, devices.size // seed_axis), ("seed", "data"))
 
 
@@ -387,9 +366,8 @@ class _Log:
         values = jax.device_get(self.pending)
         self.pending = []
         first = done - len(values)
-        n = len(self.spec.seeds)  # the padding rows past the seeds are copies: not logged
         for i, v in enumerate(values):
-            finite = np.asarray(v["finite"])[:n]
+            finite = np.asarray(v["finite"])
             bad = [s for s, ok in zip(self.spec.seeds, finite, strict=True) if not ok]
             if bad:
                 where = (
@@ -398,48 +376,31 @@ class _Log:
                 raise TrainingDiverged(
                     f"{self.spec.task}: method {self.spec.method!r} diverged in seed(s) "
                     f"{', '.join(map(str, bad))} at step {first + i + 1}: loss = "
-                    f"{np.asarray(v['loss'])[:n].tolist()} per seed (or a non-finite gradient / "
+                    f"{np.asarray(v['loss']).tolist()} per seed (or a non-finite gradient / "
                     f"parameter). Training stopped; the last good checkpoint {where}. Lower "
                     "--learning-rate or check the method."
                 )
         now = time.perf_counter()
         rate = len(values) / max(now - self.t_last, 1e-9)
         self.t_last = now
-        loss = np.mean([np.asarray(v["loss"], np.float64)[:n] for v in values], axis=0)
+        loss = np.mean([np.asarray(v["loss"], np.float64) for v in values], axis=0)
         if self.writer:
             row = {"step": done, "loss": loss.tolist(), "steps_per_second": rate}
             if val is not None:
-                row["val_loss"] = np.asarray(val, np.float64)[:n].tolist()
+                row["val_loss"] = np.asarray(val, np.float64).tolist()
             files.append_jsonl(self.path, row)
         self.bar.set_postfix(loss=f"{float(loss.mean()):.4g}", steps_s=f"{rate:.1f}")
 
 
-def _first_rows(state: Any, n: int) -> Any:
-    """The rows of the seeds themselves (what is checkpointed): without the padding copies."""
-    if jax.tree.leaves(state)[0].shape[0] == n:
-        return state
-    return jax.tree.map(lambda a: a[:n], state)
-
-
-def _restore(
-    ckpt: Checkpointer, ens: Ensemble, seeds: tuple[int, ...], curve: Path, writer: bool
-) -> tuple[int, float]:
-    """Loads the newest readable checkpoint of ``seeds`` into ``ens`` (its padding rows copied from
-    the last seed's, as they were trained, so a run may resume on another device count); returns
-    ``(step, train_seconds)``."""
-    n = len(seeds)
-    restored = ckpt.restore_latest(_first_rows(ens.state, n))
+def _restore(ckpt: Checkpointer, ens: Ensemble, curve: Path, writer: bool) -> tuple[int, float]:
+    """Loads the newest readable checkpoint into ``ens``; returns ``(step, train_seconds)``."""
+    restored = ckpt.restore_latest(ens.state)
     if restored is None:
         if writer and curve.exists():
             curve.unlink()
         return 0, 0.0
-    state, meta = restored
-    rows = len(ens.spec.seeds)
-    ens.state = jax.tree.map(
-        lambda a: jnp.concatenate([a, jnp.repeat(a[-1:], rows - n, axis=0)]) if rows > n else a,
-        state,
-    )
-    if int(meta["data_position"]) != int(meta["step"]) or meta["seeds"] != list(seeds):
+    ens.state, meta = restored
+    if int(meta["data_position"]) != int(meta["step"]) or meta["seeds"] != list(ens.spec.seeds):
         raise RuntimeError(f"checkpoint in {ckpt.directory} is inconsistent: {meta}")
     if writer:
         files.truncate_jsonl(curve, int(meta["step"]))
@@ -477,16 +438,12 @@ def fit(
     """
     tx = make_optimizer(config)
     mesh = make_mesh(len(spec.seeds))
-    n = len(spec.seeds)
-    rows = ensemble_rows(n, mesh.shape["seed"])
-    # The padding rows repeat the last seed: its initialisation and its data stream.
-    padded = spec.seeds + spec.seeds[-1:] * (rows - n)
-    ens = init_ensemble(dataclasses.replace(spec, seeds=padded), tx)
+    ens = init_ensemble(spec, tx)
+    ens.state = jax.device_put(ens.state, NamedSharding(mesh, P("seed")))
     ckpt = Checkpointer(run_dir / "checkpoints")
     writer = jax.process_index() == 0
     curve = run_dir / "metrics.jsonl"
-    start, prior_seconds = _restore(ckpt, ens, spec.seeds, curve, writer)
-    ens.state = jax.device_put(ens.state, NamedSharding(mesh, P("seed")))
+    start, prior_seconds = _restore(ckpt, ens, curve, writer)
     step_fn, compile_seconds = compile_step(ens, tx, mesh)
     validate = _validation(ens, mesh)
     last_good = start or None
@@ -494,7 +451,7 @@ def fit(
     t0, done = time.perf_counter(), start
     try:
         for step in range(start, config.steps):
-            x, y = ensemble_batch(ens.spec, step)
+            x, y = ensemble_batch(spec, step)
             ens.state, out = step_fn(
                 ens.state, place(mesh, P("seed", "data"), x), place(mesh, P("seed", "data"), y)
             )
@@ -512,7 +469,7 @@ def fit(
                     "method": spec.method,
                     "seeds": list(spec.seeds),
                 }
-                ckpt.save(done, _first_rows(ens.state, n), meta)
+                ckpt.save(done, ens.state, meta)
                 last_good = done
             log.bar.update(1)
             if interrupt_at is not None and done == interrupt_at:
@@ -586,7 +543,7 @@ def plan(config: configs.Config, workdir: str | os.PathLike) -> tasks.Task:
     """
     configs.validate(config)
     task = tasks.make(config)
-    data_devices = jax.device_count() // seed_axis_size(jax.device_count(), len(config.seeds))
+    data_devices = jax.device_count() // math.gcd(jax.device_count(), len(config.seeds))
     if config.batch_size % data_devices:
         raise ConfigError(
             f"--batch-size {config.batch_size} does not divide over the {data_devices} devices of "

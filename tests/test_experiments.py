@@ -221,84 +221,19 @@ def test_four_host_devices_split_seeds_and_batch_and_match_one_device(sr_run, tm
             np.testing.assert_allclose(four[k], one[k], rtol=1e-4, atol=1e-5, err_msg=k)
 
 
-def test_three_seeds_on_two_devices_pad_a_copy_and_resume_on_one_device(sr_run, tmp_path):
-    """3 seeds on 2 host devices train 4 rows (the fourth a copy of seed 2): seeds 0 and 1 equal
-    the 2-seed run on one device, the copy is neither logged nor scored, and a run killed at step 3
-    on 2 devices resumes on one device (the checkpoint holds the 3 seeds' rows only) to the same
-    parameters as the uninterrupted 2-device run."""
-    cfg = configs.to_dict(dataclasses.replace(TINY_SR, seeds=(0, 1, 2)))
-    two = (
-        "import jax, sys; from experiments import configs, train; assert jax.device_count() == 2;"
-        f"cfg = configs.from_dict({cfg!r});"
-        "train.train_and_evaluate(cfg, sys.argv[1])\n"
-        "try:\n    train.train_and_evaluate(cfg, sys.argv[2], interrupt_at=3)\n"
-        "except train.Interrupted:\n    pass"
-    )
-    full, resumed = tmp_path / "full", tmp_path / "resumed"
-    _python(two, str(full), str(resumed), xla_flags="--xla_force_host_platform_device_count=2")
-    assert not (resumed / "results.json").exists() or all(
-        r.get("reference") for r in json.loads((resumed / "results.json").read_text())
-    )
-    one = (
-        "import jax, sys; from experiments import configs, train; assert jax.device_count() == 1;"
-        f"train.train_and_evaluate(configs.from_dict({cfg!r}), sys.argv[1])"
-    )
-    _python(one, str(resumed), xla_flags=None)
-    records = [
-        r for r in json.loads((full / "results.json").read_text()) if not r.get("reference")
-    ]
-    assert [r["seed"] for r in records] == [0, 1, 2]
-    assert all(r["device"].startswith("2 x") and r["ensemble_seeds"] == [0, 1, 2] for r in records)
-    curve = [json.loads(line) for line in (full / records[0]["curve"]).read_text().splitlines()]
-    assert all(len(row["loss"]) == 3 and len(row["val_loss"]) == 3 for row in curve)
-    for seed in (0, 1, 2):
-        a, b = _params(full, "pixel_shuffle", seed), _params(resumed, "pixel_shuffle", seed)
-        ref = _params(sr_run, "pixel_shuffle", seed) if seed < 2 else a
-        for k in a:
-            np.testing.assert_allclose(a[k], ref[k], rtol=1e-5, atol=1e-6, err_msg=k)
-            np.testing.assert_allclose(b[k], a[k], rtol=1e-5, atol=1e-6, err_msg=k)
-    # Seed 2 is a real seed, not a copy of seed 1.
-    a1, a2 = _params(full, "pixel_shuffle", 1), _params(full, "pixel_shuffle", 2)
-    assert any(not np.array_equal(a1[k], a2[k]) for k in a1)
-
-
 @pytest.mark.parametrize(
-    ("seeds", "cores", "want", "rows"),
-    [
-        (4, 2, 2, 4),
-        (1, 2, 1, 1),
-        (3, 2, 2, 4),  # 2 rows per device, one a copy of seed 3
-        (5, 2, 2, 6),
-        (6, 4, 3, 6),  # 2 seeds per device either way: 3 devices need no copy
-        (5, 16, 5, 5),
-        (4, 1, 1, 4),
-        (8, 6, 4, 8),
-        (7, 4, 4, 8),
-    ],
+    ("seeds", "cores", "want"),
+    [(4, 2, 2), (1, 2, 1), (3, 2, 1), (5, 2, 1), (6, 4, 3), (5, 16, 5), (4, 1, 1), (8, 6, 4)],
 )
-def test_host_devices_give_each_core_the_fewest_seeds_with_the_fewest_copies(
-    seeds, cores, want, rows
-):
-    # By hand: each device trains ceil(seeds / min(cores, seeds)) rows; the fewest devices that
-    # achieve that; the rows past the seeds are padding copies.
+def test_host_device_count_is_the_largest_divisor_of_the_seeds_within_the_cores(seeds, cores, want):
     assert train.host_device_count(seeds, cores) == want
-    assert train.seed_axis_size(want, seeds) == want
-    assert train.ensemble_rows(seeds, want) == rows
-
-
-def test_seed_axis_takes_every_device_unless_there_are_fewer_seeds():
-    assert train.seed_axis_size(4, 2) == 2  # 2 seeds x 2-way batch split
-    assert train.seed_axis_size(4, 3) == 1
-    assert train.seed_axis_size(2, 5) == 2
-    assert train.ensemble_rows(5, 2) == 6 and train.ensemble_rows(2, 2) == 2
 
 
 def test_xla_flags_add_the_host_device_count_and_keep_the_users():
     force = "--xla_force_host_platform_device_count"
     assert train.xla_flags_for_seeds("", 4, 2) == f"{force}=2"
     assert train.xla_flags_for_seeds("--xla_cpu_foo=1", 4, 2) == f"--xla_cpu_foo=1 {force}=2"
-    assert train.xla_flags_for_seeds("", 3, 2) == f"{force}=2"  # 2 rows each, one a copy
-    assert train.xla_flags_for_seeds("", 1, 2) == ""  # one device: nothing to force
+    assert train.xla_flags_for_seeds("", 3, 2) == ""  # one device: nothing to force
     assert train.xla_flags_for_seeds(f"{force}=8", 4, 2) == f"{force}=8"  # the user's choice
 
 
