@@ -475,17 +475,18 @@ def test_input_gradient_rule_branches_match_torch(kshape, groups, lhs_dilation, 
 
 
 def test_large_layers_keep_xla_gradients_instead_of_columns():
-    """The im2col tangents hold taps x positions x C_in values; a layer whose column matrix would
-    pass ``_COLUMNS_MAX_BYTES`` keeps XLA's rule although its shape alone would pick columns
-    (traced abstractly: nothing of that size is allocated)."""
+    """The im2col tangents hold taps x positions x C_in values. A layer whose column matrix would
+    pass both ``_COLUMNS_MAX_BYTES`` and the bytes of its own input and output keeps XLA's rule
+    although its shape alone would pick columns; one within its own activations' bytes keeps the
+    columns however large (traced abstractly: nothing of that size is allocated)."""
     from resample_jax._src import conv as conv_src
 
-    kshape = (2, 2, 64, 256)  # expanding and wide: both rules pick columns by shape
-    assert conv_src._input_gradient_by_columns(kshape, (1, 1))
-    assert conv_src._kernel_gradient_by_taps(kshape, (1, 1))
     one, pads = (1, 1), ((0, 1), (0, 1))
 
-    def jaxpr(size):
+    def jaxpr(size, kshape):
+        # expanding and wide: both rules pick columns by shape
+        assert conv_src._input_gradient_by_columns(kshape, (1, 1))
+        assert conv_src._kernel_gradient_by_taps(kshape, (1, 1))
         x = jax.ShapeDtypeStruct((8, size, size, 64), jnp.float32)
         k = jax.ShapeDtypeStruct(kshape, jnp.float32)
         f = functools.partial(
@@ -495,12 +496,18 @@ def test_large_layers_keep_xla_gradients_instead_of_columns():
             jax.make_jaxpr(lambda a, b: jax.grad(lambda a, b: f(a, b).sum(), (0, 1))(a, b))(x, k)
         )
 
+    mib = 2**20
     # 4 taps * 8 * 64 * 64 positions * 64 channels * 4 bytes = 32 MiB: columns (matmuls).
-    small = conv_src._columns_bytes(jnp.zeros((1, 1, 1, 64)), kshape, (8, 64, 64, 256))
-    assert small == 32 * 2**20 < conv_src._COLUMNS_MAX_BYTES
-    assert "dot_general" in jaxpr(64)
-    # 4 * 8 * 256 * 256 * 64 * 4 bytes = 512 MiB: XLA's convolutions only.
-    assert "dot_general" not in jaxpr(256)
+    small = conv_src._columns_bytes(jnp.zeros((1, 1, 1, 64)), (2, 2, 64, 128), (8, 64, 64, 128))
+    assert small == 32 * mib < conv_src._COLUMNS_MAX_BYTES
+    assert "dot_general" in jaxpr(64, (2, 2, 64, 128))
+    # 4 * 8 * 256 * 256 * 64 * 4 bytes = 512 MiB of columns. 64 -> 128 channels: input 128 MiB +
+    # output 256 MiB = 384 MiB < 512 MiB, so XLA's convolutions only.
+    assert "dot_general" not in jaxpr(256, (2, 2, 64, 128))
+    # 64 -> 256 channels (the k4 s2 transposed convolution's phase convolution): input 128 MiB +
+    # output 512 MiB >= 512 MiB of columns, so columns (XLA's kernel gradient of that layer ran
+    # 200x slower than PyTorch).
+    assert "dot_general" in jaxpr(256, (2, 2, 64, 256))
 
 
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
