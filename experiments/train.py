@@ -534,6 +534,17 @@ def _check_same_config(workdir: Path, config: configs.Config) -> None:
         )
 
 
+def _check_batch(config: configs.Config, num_seeds: int) -> None:
+    """The batch must split evenly over the ``data`` axis of ``make_mesh(num_seeds)``."""
+    data_devices = jax.device_count() // math.gcd(jax.device_count(), num_seeds)
+    if config.batch_size % data_devices:
+        raise ConfigError(
+            f"--batch-size {config.batch_size} does not divide over the {data_devices} devices of "
+            f"the data axis ({num_seeds} seed(s) to train on {jax.device_count()} devices); use "
+            f"a multiple of {data_devices}."
+        )
+
+
 def plan(config: configs.Config, workdir: str | os.PathLike) -> tasks.Task:
     """Validates everything that can be checked before training and returns the task.
 
@@ -543,12 +554,7 @@ def plan(config: configs.Config, workdir: str | os.PathLike) -> tasks.Task:
     """
     configs.validate(config)
     task = tasks.make(config)
-    data_devices = jax.device_count() // math.gcd(jax.device_count(), len(config.seeds))
-    if config.batch_size % data_devices:
-        raise ConfigError(
-            f"--batch-size {config.batch_size} does not divide over the {data_devices} devices of "
-            f"the data axis; use a multiple of {data_devices}."
-        )
+    _check_batch(config, len(config.seeds))
     workdir = Path(workdir)
     _check_workdir(workdir)
     _check_same_config(workdir, config)
@@ -588,17 +594,23 @@ def train_and_evaluate(
     done = {(r["task"], r["method"], r["seed"]) for r in files.read_json(results_path, [])}
     common = {"device": device_description(), "versions": versions(), "steps": config.steps}
 
+    # On resume an ensemble trains only its seeds still to do, on a mesh of its own: check each
+    # one's batch split before anything is trained.
+    runs = [
+        dataclasses.replace(spec, seeds=todo)
+        for spec in task.runs()
+        if (todo := tuple(s for s in spec.seeds if (spec.task, spec.method, s) not in done))
+    ]
+    for spec in runs:
+        _check_batch(config, len(spec.seeds))
+
     if writer:
         for rec in task.reference_records(done):
             no_training = {"train_seconds": 0.0, "steps_per_second": None}
             files.append_record(results_path, {**common, **no_training, **rec})
         task.write_references(workdir)
 
-    for spec in task.runs():
-        todo = tuple(s for s in spec.seeds if (spec.task, spec.method, s) not in done)
-        if not todo:
-            continue
-        spec = dataclasses.replace(spec, seeds=todo)
+    for spec in runs:
         run_dir = workdir / spec.dirname
         ens_dir = run_dir / ("seeds-" + "-".join(map(str, spec.seeds)))
         f = fit(spec, config, ens_dir, interrupt_at=interrupt_at)

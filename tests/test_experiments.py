@@ -506,6 +506,21 @@ def test_rejects_unwritable_workdir_and_indivisible_batch(tmp_path, monkeypatch)
         train.train_and_evaluate(cfg, tmp_path / "w")
 
 
+def test_resume_checks_the_batch_split_of_the_seeds_still_to_train(tmp_path, monkeypatch):
+    # 4 seeds on 4 devices: one seed per device, the batch of 3 is not split. With seeds 0 and 1
+    # done, the resumed ensemble of seeds 2 and 3 has a 2-way data axis, which 3 does not divide:
+    # refused before anything is trained or written.
+    monkeypatch.setattr(train, "fit", lambda *a, **k: pytest.fail("trained despite bad input"))
+    monkeypatch.setattr(train.jax, "device_count", lambda: 4)
+    cfg = dataclasses.replace(TINY_SR, seeds=(0, 1, 2, 3), batch_size=3)
+    train.plan(cfg, tmp_path)  # the full seed list splits fine
+    done = [{"task": "sr", "method": "pixel_shuffle", "seed": s} for s in (0, 1)]
+    (tmp_path / "results.json").write_text(json.dumps(done))
+    with pytest.raises(ConfigError, match=r"--batch-size 3 does not divide over the 2 devices"):
+        train.train_and_evaluate(cfg, tmp_path)
+    assert json.loads((tmp_path / "results.json").read_text()) == done
+
+
 def test_cli_reports_bad_seg_method_without_traceback(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))  # the CLI sets it
     code = cli.main(["seg", "--methods", "blurpool", "--workdir", str(tmp_path)])
