@@ -151,7 +151,7 @@ class SegTask(tasks.Task):
             "datasets": list(data.GENERATORS),
             "down": downs,
             "up": ups,
-            "padding": ["zeros", "circular"],
+            "padding": list(models.rmodels.PADDINGS),
         }
 
     def runs(self) -> list[tasks.RunSpec]:

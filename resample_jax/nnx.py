@@ -58,7 +58,9 @@ from resample_jax._src.layers import (
     ResizeConv,
     StridedConv,
     SubPixelConv,
+    _call_mode,
     _factors,
+    _stream_key,
     _tuple_or,
 )
 from resample_jax._src.lps import LearnablePolyphaseDownsample, LearnablePolyphaseUpsample
@@ -454,9 +456,7 @@ class SpectralPool(nnx.Module):
         """``x``: ``[*batch, *spatial, C]``; ``rngs``: the truncation draw in training mode;
         ``deterministic`` overrides the module's mode for this call."""
         fn = "SpectralPool"
-        det = validation.check_bool(
-            fn, "deterministic", self.deterministic if deterministic is None else deterministic
-        )
+        det = _call_mode(fn, self.deterministic, deterministic)
         key = None
         if self.frequency_dropout and not det:
             if rngs is None:
@@ -465,7 +465,7 @@ class SpectralPool(nnx.Module):
                     f"{self.rng_stream!r} stream, or a key); got None. Call model.eval() for "
                     "evaluation."
                 )
-            key = rngs[self.rng_stream]() if isinstance(rngs, nnx.Rngs) else rngs
+            key = _stream_key(rngs, self.rng_stream)
         return spectral.spectral_pool(x, self.factor, size=self.size, rank=self.rank, key=key,
                                       min_size=self.min_size)
 

@@ -41,6 +41,19 @@ def _tuple_or(value: Any) -> Any:
     return value
 
 
+def _call_mode(fn: str, deterministic: bool, override: bool | None) -> bool:
+    """The evaluation flag of one call of a module that trains with noise: the call's
+    ``deterministic`` when given, else the module's (``model.train()`` / ``model.eval()``)."""
+    value = deterministic if override is None else override
+    return validation.check_bool(fn, "deterministic", value)
+
+
+def _stream_key(rngs: nnx.Rngs | jax.Array, stream: str) -> jax.Array:
+    """The key a noisy module draws from the ``rngs`` of its call: the next key of the ``stream``
+    of an ``nnx.Rngs``, or ``rngs`` itself when it is a key."""
+    return rngs[stream]() if isinstance(rngs, nnx.Rngs) else rngs
+
+
 def _factors(fn: str, factor: Any, rank: int | None = None) -> tuple[int, ...]:
     rank = validation.rank_of(fn, "factor", factor) if rank is None else rank
     return validation.int_tuple(fn, "factor", factor, rank)

@@ -18,7 +18,7 @@ from flax import nnx
 from jax.typing import ArrayLike
 
 from resample_jax._src import polyphase, validation
-from resample_jax._src.layers import _check_features, _tuple_or
+from resample_jax._src.layers import _call_mode, _check_features, _stream_key, _tuple_or
 
 
 class LearnablePolyphaseDownsample(nnx.Module):
@@ -121,15 +121,14 @@ class LearnablePolyphaseDownsample(nnx.Module):
     ) -> Any:
         """``x``: ``[*batch, *spatial, C]``; ``rngs``: the Gumbel noise source in training mode;
         ``deterministic`` overrides the module's mode for this call."""
-        det = self.deterministic if deterministic is None else deterministic
-        validation.check_bool("LearnablePolyphaseDownsample", "deterministic", det)
+        det = _call_mode("LearnablePolyphaseDownsample", self.deterministic, deterministic)
         comps = polyphase.polyphase_components(x, self.factor)
         logits = self.logits(x)
         if det:
             w = jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1], dtype=comps.dtype)
         else:
             if rngs is not None:
-                key = rngs[self.rng_stream]() if isinstance(rngs, nnx.Rngs) else rngs
+                key = _stream_key(rngs, self.rng_stream)
                 logits = logits + jax.random.gumbel(key, logits.shape, logits.dtype)
             w = jax.nn.softmax(logits / self.temperature, axis=-1).astype(comps.dtype)
         axis = comps.ndim - 2 - len(self.factor)
