@@ -378,6 +378,35 @@ def _conv_transpose(ours, size: Size, dtype, rng) -> Problem:
     return Problem((x, kernel), ("image", "kernel"), (0, 1), (n, 2 * h, 2 * w, c), contenders)
 
 
+def _conv3x3(ours, size: Size, dtype, rng) -> Problem:
+    """A stride-1 3x3 convolution C -> 2C: at the large size its im2col tangents (1.1 GiB of
+    columns) pass both the 256 MiB cap and the layer's own activations, so they go by batch
+    chunks (``conv._batch_chunk``)."""
+    n, h, w, c = size.feature_map
+    x = _normal(rng, size.feature_map, dtype)
+    kernel = (rng.standard_normal((3, 3, c, 2 * c), dtype=np.float32) / math.sqrt(9 * c)).astype(
+        dtype
+    )
+
+    def lax_conv(x, k):
+        return lax.conv_general_dilated(
+            x, k, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        )
+
+    contenders = [
+        Contender("resample_jax", OURS, lambda x, k: ours(x, k, 1, "SAME")),
+        Contender("lax.conv", PEER, lax_conv),
+        # The suite hands kernels over as (in, out, h, w), conv_transpose2d's layout.
+        Contender(
+            TORCH,
+            PEER,
+            lambda x, k: _torch_f().conv2d(x, k.permute(1, 0, 2, 3), padding=1),
+            backend="torch",
+        ),
+    ]
+    return Problem((x, kernel), ("image", "kernel"), (0, 1), (n, h, w, 2 * c), contenders)
+
+
 def _dwt(mode: str):
     """db2 in 2-D vs pywt.dwtn, called through jax.pure_callback (adds a host copy off CPU)."""
 
@@ -470,6 +499,8 @@ OPS: dict[str, Op] = {
            _max_unpool, "max unpool 2x2"),
         Op("conv_transpose", "conv", (FWD, FWD_BWD), False, ("conv", "conv_transpose"),
            _conv_transpose, "conv transpose k4 s2"),
+        Op("conv3x3", "conv", (FWD_BWD,), False, ("conv", "strided_conv"),
+           _conv3x3, "conv 3x3 C -> 2C"),
         Op("dwt_periodization", "wavelets", (FWD,), False, ("dwt", "dwt"),
            _dwt("periodization"), "dwt db2 periodization"),
         Op("dwt_symmetric", "wavelets", (FWD,), False, ("dwt", "dwt"),

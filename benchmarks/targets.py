@@ -61,6 +61,9 @@ TARGETS: tuple[Target, ...] = (
     Target(("conv_transpose",), FWD, "lax.conv_transpose", within=1.0),
     Target(("conv_transpose",), FWD_BWD, "lax.conv_transpose", faster=10.0),
     Target(("conv_transpose",), FWD_BWD, TORCH, within=2.5),
+    # Batch-chunked im2col tangents against XLA's own rule, which they replace at that size.
+    Target(("conv3x3",), FWD_BWD, "lax.conv", faster=1.5, size="large"),
+    Target(("conv3x3",), FWD_BWD, TORCH, within=1.0),
     Target(("*",), None, COMPILE_REF, within=1.0),  # issue 15: every case compiles in < 1 s
 )
 # fmt: on

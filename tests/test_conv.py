@@ -474,20 +474,22 @@ def test_input_gradient_rule_branches_match_torch(kshape, groups, lhs_dilation, 
     _util.assert_close(got_k, np.moveaxis(tk.grad.numpy(), (1, 0), (2, 3)), jnp.float32)
 
 
-def test_large_layers_keep_xla_gradients_instead_of_columns():
+def test_large_layers_take_columns_in_batch_chunks_and_huge_examples_keep_xla():
     """The im2col tangents hold taps x positions x C_in values. A layer whose column matrix would
-    pass both ``_COLUMNS_MAX_BYTES`` and the bytes of its own input and output keeps XLA's rule
-    although its shape alone would pick columns; one within its own activations' bytes keeps the
-    columns however large (traced abstractly: nothing of that size is allocated)."""
+    pass both ``_COLUMNS_MAX_BYTES`` and the bytes of its own input and output takes them one
+    chunk of the batch at a time (a loop over chunks, each within the cap); a layer where one
+    example's columns alone pass the cap keeps XLA's rule although its shape alone would pick
+    columns; one within its own activations' bytes keeps the whole-batch columns however large
+    (traced abstractly: nothing of that size is allocated)."""
     from resample_jax._src import conv as conv_src
 
     one, pads = (1, 1), ((0, 1), (0, 1))
 
-    def jaxpr(size, kshape):
+    def jaxpr(batch, size, kshape):
         # expanding and wide: both rules pick columns by shape
         assert conv_src._input_gradient_by_columns(kshape, (1, 1))
         assert conv_src._kernel_gradient_by_taps(kshape, (1, 1))
-        x = jax.ShapeDtypeStruct((8, size, size, 64), jnp.float32)
+        x = jax.ShapeDtypeStruct((batch, size, size, 64), jnp.float32)
         k = jax.ShapeDtypeStruct(kshape, jnp.float32)
         f = functools.partial(
             conv_src._conv, strides=one, padding=pads, dilation=one, groups=1, lhs_dilation=one
@@ -497,17 +499,79 @@ def test_large_layers_keep_xla_gradients_instead_of_columns():
         )
 
     mib = 2**20
-    # 4 taps * 8 * 64 * 64 positions * 64 channels * 4 bytes = 32 MiB: columns (matmuls).
+    # 4 taps * 8 * 64 * 64 positions * 64 channels * 4 bytes = 32 MiB: columns (matmuls), no loop.
     small = conv_src._columns_bytes(jnp.zeros((1, 1, 1, 64)), (2, 2, 64, 128), (8, 64, 64, 128))
     assert small == 32 * mib < conv_src._COLUMNS_MAX_BYTES
-    assert "dot_general" in jaxpr(64, (2, 2, 64, 128))
+    text = jaxpr(8, 64, (2, 2, 64, 128))
+    assert "dot_general" in text and "scan" not in text
     # 4 * 8 * 256 * 256 * 64 * 4 bytes = 512 MiB of columns. 64 -> 128 channels: input 128 MiB +
-    # output 256 MiB = 384 MiB < 512 MiB, so XLA's convolutions only.
-    assert "dot_general" not in jaxpr(256, (2, 2, 64, 128))
+    # output 256 MiB = 384 MiB < 512 MiB, so chunks: 64 MiB per example, 4 examples per chunk.
+    x = jnp.zeros((8, 1, 1, 64))
+    assert conv_src._batch_chunk(x, (2, 2, 64, 128), (8, 256, 256, 128)) == 4
+    text = jaxpr(8, 256, (2, 2, 64, 128))
+    assert "dot_general" in text and "scan" in text
     # 64 -> 256 channels (the k4 s2 transposed convolution's phase convolution): input 128 MiB +
-    # output 512 MiB >= 512 MiB of columns, so columns (XLA's kernel gradient of that layer ran
-    # 200x slower than PyTorch).
-    assert "dot_general" in jaxpr(256, (2, 2, 64, 256))
+    # output 512 MiB >= 512 MiB of columns, so whole-batch columns (XLA's kernel gradient of that
+    # layer ran 200x slower than PyTorch).
+    text = jaxpr(8, 256, (2, 2, 64, 256))
+    assert "dot_general" in text and "scan" not in text
+    # One 1024 x 1024 example: 4 * 1024 * 1024 * 64 * 4 bytes = 1 GiB of columns > 256 MiB, and
+    # > its input 256 MiB + output 512 MiB: XLA's convolutions only.
+    assert conv_src._batch_chunk(x[:2], (2, 2, 64, 128), (2, 1024, 1024, 128)) is None
+    assert "dot_general" not in jaxpr(2, 1024, (2, 2, 64, 128))
+
+
+@pytest.mark.parametrize(
+    "batch,per_example_mib,chunk",
+    [(8, 80, 2), (7, 80, 1), (6, 64, 3), (4, 256, 1), (4, 257, None), (1, 100, 1)],
+)
+def test_batch_chunk_is_the_largest_divisor_within_the_cap(batch, per_example_mib, chunk):
+    """Hand-computed chunks for a 256 MiB cap: 80 MiB per example allows 3, so 2 of 8 (the
+    largest divisor) and 1 of 7 (prime); 64 MiB allows 4, so 3 of 6; an example past the cap
+    alone gives None."""
+    from resample_jax._src import conv as conv_src
+
+    assert conv_src._COLUMNS_MAX_BYTES == 256 * 2**20
+    # A 1 x 1 kernel over 64 channels of float32: columns per example = positions * 256 bytes.
+    positions = per_example_mib * 2**20 // 256
+    x = jnp.zeros((batch, 1, 1, 64))
+    assert conv_src._batch_chunk(x, (1, 1, 64, 8), (batch, positions, 1, 8)) == chunk
+
+
+@pytest.mark.parametrize("kshape,lhs_dilation", [((2, 2, 8, 16), (1, 1)), ((3, 3, 4, 8), (2, 2))])
+def test_chunked_column_gradients_match_torch(kshape, lhs_dilation, rng, monkeypatch):
+    """With the column cap shrunk so that only 2 of 6 examples fit per chunk, the loop over batch
+    chunks is taken (a scan in the jaxpr) and both gradients still equal
+    torch.nn.functional.conv2d's backward (on the zero-inserted input for lhs_dilation > 1)."""
+    from resample_jax._src import conv as conv_src
+
+    x = _normal(rng, (6, 5, 4, kshape[2]))
+    k = _normal(rng, kshape)
+    pads, one, d = ((1, 1), (1, 0)), (1, 1), lhs_dilation
+    y_shape = conv_src._conv(jnp.asarray(x), jnp.asarray(k), one, pads, one, 1, d).shape
+    per_example = conv_src._columns_bytes(jnp.asarray(x), kshape, y_shape) // 6
+    monkeypatch.setattr(conv_src, "_COLUMNS_MAX_BYTES", 2 * per_example)
+    assert not conv_src._columns_fit(jnp.asarray(x), kshape, y_shape)
+    assert conv_src._batch_chunk(jnp.asarray(x), kshape, y_shape) == 2
+
+    def f(x, k):
+        return conv_src._conv(x, k, one, pads, one, 1, d)
+
+    jaxpr = str(jax.make_jaxpr(lambda a, b: jax.vjp(f, a, b)[1](jnp.ones(y_shape)))(x, k))
+    assert "scan" in jaxpr and "dot_general" in jaxpr
+    y, vjp = jax.vjp(f, jnp.asarray(x), jnp.asarray(k))
+    ct = _normal(rng, y.shape)
+    got_x, got_k = vjp(jnp.asarray(ct))
+
+    xd = np.zeros((6, (5 - 1) * d[0] + 1, (4 - 1) * d[1] + 1, kshape[2]), np.float64)
+    xd[:, :: d[0], :: d[1]] = x
+    xd = np.pad(xd, ((0, 0), *pads, (0, 0)))
+    tx = torch.tensor(xd).permute(0, 3, 1, 2).requires_grad_()
+    tk = torch.tensor(np.moveaxis(k.astype(np.float64), (2, 3), (1, 0))).requires_grad_()
+    F.conv2d(tx, tk).backward(torch.tensor(ct.astype(np.float64)).permute(0, 3, 1, 2))
+    gx = tx.grad.permute(0, 2, 3, 1).numpy()[:, 1:-1, 1:]  # drop the padding ((1, 1), (1, 0))
+    _util.assert_close(got_x, gx[:, :: d[0], :: d[1]], jnp.float32)
+    _util.assert_close(got_k, np.moveaxis(tk.grad.numpy(), (1, 0), (2, 3)), jnp.float32)
 
 
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
@@ -619,22 +683,37 @@ def test_complex_convolutions_match_torch(rng):
     x = _complex(rng, (2, 7, 6, 3))
     w = _complex(rng, (4, 3, 3, 3))  # torch conv2d weight (out, in, kh, kw)
     b = _complex(rng, (4,))
-    ref = F.conv2d(torch.from_numpy(to_channels_first(x).copy()), torch.from_numpy(w),
-                   torch.from_numpy(b), 2, 1)
+    ref = F.conv2d(
+        torch.from_numpy(to_channels_first(x).copy()),
+        torch.from_numpy(w),
+        torch.from_numpy(b),
+        2,
+        1,
+    )
     got = strided_conv(x, np.moveaxis(w, (0, 1), (-1, -2)), 2, 1, bias=b)
     assert got.dtype == jnp.complex64
     assert_close(got, to_channels_last(ref.numpy()), rtol=1e-4, atol=1e-4)
     wt = _complex(rng, (3, 4, 4, 4))  # torch conv_transpose2d weight (in, out, kh, kw)
-    ref = F.conv_transpose2d(torch.from_numpy(to_channels_first(x).copy()), torch.from_numpy(wt),
-                             None, 2, 1, 1)
+    ref = F.conv_transpose2d(
+        torch.from_numpy(to_channels_first(x).copy()), torch.from_numpy(wt), None, 2, 1, 1
+    )
     got = conv_transpose(x, np.moveaxis(wt, (0, 1), (-2, -1)), 2, 1, output_padding=1)
     assert_close(got, to_channels_last(ref.numpy()), rtol=1e-4, atol=1e-4)
     # A real input with a complex kernel is promoted, not truncated.
     xr = x.real.copy()
-    ref = F.conv2d(torch.from_numpy(to_channels_first(xr).astype(np.complex64)),
-                   torch.from_numpy(w), None, 1, 1)
-    assert_close(strided_conv(xr, np.moveaxis(w, (0, 1), (-1, -2)), 1, 1),
-                 to_channels_last(ref.numpy()), rtol=1e-4, atol=1e-4)
+    ref = F.conv2d(
+        torch.from_numpy(to_channels_first(xr).astype(np.complex64)),
+        torch.from_numpy(w),
+        None,
+        1,
+        1,
+    )
+    assert_close(
+        strided_conv(xr, np.moveaxis(w, (0, 1), (-1, -2)), 1, 1),
+        to_channels_last(ref.numpy()),
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 def test_complex_input_is_linear_in_real_and_imaginary_parts(rng):
@@ -649,18 +728,37 @@ def test_complex_input_is_linear_in_real_and_imaginary_parts(rng):
     for f in calls:
         got = f(x)
         assert got.dtype == jnp.complex64
-        assert_close(got, np.asarray(f(x.real.copy())) + 1j * np.asarray(f(x.imag.copy())),
-                     rtol=1e-5, atol=1e-5)
+        assert_close(
+            got,
+            np.asarray(f(x.real.copy())) + 1j * np.asarray(f(x.imag.copy())),
+            rtol=1e-5,
+            atol=1e-5,
+        )
 
 
 def test_complex_gradients_and_bias_rule(rng):
     with jax.enable_x64(True):
         x = jnp.asarray(_complex(rng, (1, 5, 5, 2)), jnp.complex128)
         k = jnp.asarray(_complex(rng, (3, 3, 2, 3)), jnp.complex128)
-        check_grads(lambda a, b: strided_conv(a, b, 2, 1), (x, k), order=2, modes=("fwd", "rev"),
-                    atol=1e-5, rtol=1e-5)
-        check_grads(lambda a, b: conv_transpose(a, b, 2, 1), (x, k),
-                    order=1, modes=("rev",), atol=1e-5, rtol=1e-5)
+        check_grads(
+            lambda a, b: strided_conv(a, b, 2, 1),
+            (x, k),
+            order=2,
+            modes=("fwd", "rev"),
+            atol=1e-5,
+            rtol=1e-5,
+        )
+        check_grads(
+            lambda a, b: conv_transpose(a, b, 2, 1),
+            (x, k),
+            order=1,
+            modes=("rev",),
+            atol=1e-5,
+            rtol=1e-5,
+        )
     with pytest.raises(TypeError, match="complex `bias`"):
-        strided_conv(np.ones((1, 4, 4, 2), np.float32), np.ones((3, 3, 2, 3), np.float32),
-                     bias=_complex(rng, (3,)))
+        strided_conv(
+            np.ones((1, 4, 4, 2), np.float32),
+            np.ones((3, 3, 2, 3), np.float32),
+            bias=_complex(rng, (3,)),
+        )

@@ -89,8 +89,7 @@ def _check_bias(fn: str, bias: Any, channels: int, x: jax.Array) -> jax.Array | 
     v.check_inexact(fn, b, "bias")
     if jnp.iscomplexobj(b) and not jnp.iscomplexobj(x):
         raise TypeError(
-            f"{fn}: a complex `bias` needs a complex `x` or `kernel`; got {b.dtype} with "
-            f"{x.dtype}."
+            f"{fn}: a complex `bias` needs a complex `x` or `kernel`; got {b.dtype} with {x.dtype}."
         )
     if b.shape != (channels,):
         raise ValueError(
@@ -192,22 +191,32 @@ def _conv_jvp(strides, padding, dilation, groups, lhs_dilation, primals, tangent
     y = _conv(x, kernel, strides, padding, dilation, groups, lhs_dilation)
     args = (strides, padding, dilation, groups, lhs_dilation)
 
+    # Examples per im2col matmul: the whole batch when its columns fit, else the largest divisor
+    # of the batch whose columns do (None: not even one example's, so XLA's rule).
+    fits = _columns_fit(x, kernel.shape, y.shape)
+    chunk = None if fits else _batch_chunk(x, kernel.shape, y.shape)
+    columns_usable = fits or chunk is not None
+
+    def columns(a, b):
+        if fits:
+            return _columns_conv(a, b, *args)
+        # One chunk of the batch at a time (a loop, so only one chunk's columns are live).
+        parts = a.reshape((a.shape[0] // chunk, chunk, *a.shape[1:]))
+        out = lax.map(lambda p: _columns_conv(p, b, *args), parts)
+        return out.reshape((a.shape[0], *out.shape[2:]))
+
     def tangent(a, b):
         # Only XLA:CPU needs the im2col form; GPU / TPU compilers have fast conv transposes.
         return lax.platform_dependent(
-            a,
-            b,
-            cpu=lambda a, b: _columns_conv(a, b, *args),
-            default=lambda a, b: _lax_conv(a, b, *args),
+            a, b, cpu=columns, default=lambda a, b: _lax_conv(a, b, *args)
         )
 
     dy = jnp.zeros_like(y)
-    fits = _columns_fit(x, kernel.shape, y.shape)
     if not isinstance(dx, SymbolicZero):
-        by_columns = fits and _input_gradient_by_columns(kernel.shape, lhs_dilation)
+        by_columns = columns_usable and _input_gradient_by_columns(kernel.shape, lhs_dilation)
         dy = dy + (tangent(dx, kernel) if by_columns else _lax_conv(dx, kernel, *args))
     if not isinstance(dkernel, SymbolicZero):
-        by_columns = fits and _kernel_gradient_by_taps(kernel.shape, lhs_dilation)
+        by_columns = columns_usable and _kernel_gradient_by_taps(kernel.shape, lhs_dilation)
         dy = dy + (tangent(x, dkernel) if by_columns else _lax_conv(x, dkernel, *args))
     return y, dy
 
@@ -227,6 +236,16 @@ def _columns_fit(x, kernel_shape, y_shape) -> bool:
     itemsize = np.dtype(x.dtype).itemsize
     own = (math.prod(x.shape) + math.prod(y_shape)) * itemsize
     return _columns_bytes(x, kernel_shape, y_shape) <= max(_COLUMNS_MAX_BYTES, own)
+
+
+def _batch_chunk(x, kernel_shape, y_shape) -> int | None:
+    """Examples per im2col matmul for a layer whose whole batch's columns do not fit: the largest
+    divisor of the batch whose columns take at most ``_COLUMNS_MAX_BYTES``; None when one
+    example's columns alone take more (then XLA's own rule is used)."""
+    n = x.shape[0]
+    per_example = _columns_bytes(x, kernel_shape, y_shape) // max(n, 1)
+    most = _COLUMNS_MAX_BYTES // max(per_example, 1)
+    return max((b for b in range(1, min(n, most) + 1) if n % b == 0), default=None)
 
 
 def _columns_bytes(x, kernel_shape, y_shape) -> int:
