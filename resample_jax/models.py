@@ -78,22 +78,10 @@ def _check_rngs(fn: str, rngs: Any) -> None:
     ``uint32[2]`` of ``jax.random.PRNGKey``)."""
     if rngs is None or isinstance(rngs, nnx.Rngs):
         return
-    if isinstance(rngs, jax.Array):
-        typed = jax.dtypes.issubdtype(rngs.dtype, jax.dtypes.prng_key)
-        if typed or (rngs.dtype == jnp.uint32 and rngs.shape[-1:] == (2,)):
-            if (rngs.shape if typed else rngs.shape[:-1]) != ():
-                raise ValueError(
-                    f"{fn}: `rngs` must be one PRNG key; got a batch of keys of shape "
-                    f"{tuple(rngs.shape)} (dtype {rngs.dtype})."
-                )
-            return
-        what = f"an array of dtype {rngs.dtype} and shape {tuple(rngs.shape)}"
-    else:
-        what = f"{type(rngs).__name__} {rngs!r}"
-    raise TypeError(
-        f"{fn}: `rngs` must be None, an nnx.Rngs or one PRNG key (jax.random.key(seed)); got "
-        f"{what}."
-    )
+    try:
+        validation.check_key(fn, rngs, "rngs")
+    except TypeError as e:
+        raise TypeError(f"{e} An nnx.Rngs is valid too.") from None
 
 
 def _draws_noise(module: nnx.Module) -> bool:

@@ -314,7 +314,7 @@ def test_seg_nets_without_noisy_stages_compute_the_same_with_a_key(make, monkeyp
     (0, TypeError, "got int 0"),
     ("gumbel", TypeError, "got str 'gumbel'"),
     (jnp.zeros(2, jnp.float32), TypeError, r"dtype float32 and shape \(2,\)"),
-    (np.zeros(2, np.uint32), TypeError, "got ndarray"),
+    (np.zeros(2, np.int32), TypeError, r"dtype int32 and shape \(2,\)"),
     (jax.random.split(jax.random.key(0), 2), ValueError, r"batch of keys of shape \(2,\)"),
     (jnp.zeros((3, 2), jnp.uint32), ValueError, r"batch of keys of shape \(3, 2\)"),
 ])

@@ -173,7 +173,8 @@ def test_jit_vmap_and_leading_axes(rng):
     x = rng.standard_normal((3, 2, 6, 5, 2)).astype(np.float32)
     _util.assert_jit_matches_eager(lambda v: rj.fft_resize(v, (4, 9)), x[0])
     _util.assert_vmap_matches_loop(lambda v: (rj.fft_resize(v, (4, 9)), rj.spectral_pool(v, 2)), x)
-    np.testing.assert_array_equal(rj.fft_resize(x, (4, 9))[1, 0], rj.fft_resize(x[1, 0], (4, 9)))
+    # Batched and single FFTs may round differently (vectorised kernels): float32 tolerance.
+    _util.assert_close(rj.fft_resize(x, (4, 9))[1, 0], rj.fft_resize(x[1, 0], (4, 9)), jnp.float32)
     # An int size with an explicit rank applies to every spatial axis.
     np.testing.assert_array_equal(rj.fft_resize(x, 4, rank=3), rj.fft_resize(x, (4, 4, 4)))
     np.testing.assert_array_equal(rj.spectral_pool(x, 2, rank=1), rj.spectral_pool(x, (2,)))

@@ -76,3 +76,42 @@ def test_float_or_2d_arrays_are_not_sizes():
         rj.resize(_X, np.array([5.0, 5.0]))
     with pytest.raises(TypeError, match="size"):
         rj.resize(_X, np.array([[5, 5]]))
+
+
+# ----------------------------------------------------------------------------------------------
+# PRNG keys: one shared check (validation.check_key) for every function that draws noise.
+
+_X8 = jnp.arange(1.0, 129.0).reshape(1, 8, 8, 2) % 7 + 1  # positive, not constant
+_X9 = jnp.arange(1.0, 163.0).reshape(1, 9, 9, 2) % 5
+_KEYED = {
+    "spectral_pool": lambda key: rj.spectral_pool(_X8, 2, key=key, min_size=2),
+    "stochastic_pool": lambda key: rj.stochastic_pool(key, _X8, 2),
+    "fractional_max_pool": lambda key: rj.fractional_max_pool(key, _X9, 6, 2),
+}
+
+
+@pytest.mark.parametrize("fn", sorted(_KEYED))
+@pytest.mark.parametrize("bad,error,needle", [
+    (3, TypeError, "got int 3"),
+    (jnp.ones(3), TypeError, r"dtype float32 and shape \(3,\)"),
+    (np.zeros(3, np.uint32), TypeError, r"dtype uint32 and shape \(3,\)"),
+    (jax.random.split(jax.random.key(0), 2), ValueError, r"batch of keys of shape \(2,\)"),
+    (jnp.zeros((4, 2), jnp.uint32), ValueError, r"batch of keys of shape \(4, 2\)"),
+])
+def test_noisy_functions_reject_bad_keys_naming_the_argument(fn, bad, error, needle):
+    """Before this check the first three reached jax.random and failed there without naming the
+    function or the argument."""
+    with pytest.raises(error, match=rf"{fn}: `key` must be one PRNG key.*{needle}"):
+        _KEYED[fn](bad)
+
+
+@pytest.mark.parametrize("fn", sorted(_KEYED))
+def test_noisy_functions_take_typed_raw_and_numpy_keys_alike(fn):
+    """jax.random.PRNGKey(s) is the raw data of jax.random.key(s) (jax.random.key_data), so the
+    three spellings of one key draw the same noise."""
+    typed = jax.random.key(7)
+    raw = jax.random.PRNGKey(7)
+    np.testing.assert_array_equal(jax.random.key_data(typed), raw)
+    want = _KEYED[fn](typed)
+    np.testing.assert_array_equal(_KEYED[fn](raw), want)
+    np.testing.assert_array_equal(_KEYED[fn](np.asarray(raw)), want)

@@ -349,8 +349,7 @@ def spectral_pool(
     fn = "spectral_pool"
     value, _, r = pool_options(factor, size=size, rank=rank)
     mins = dropout_options(min_size, r, fn)
-    if key is not None and not isinstance(key, jax.Array):
-        raise TypeError(f"{fn}: `key` must be a JAX PRNG key or None; got {type(key).__name__}.")
+    validation.check_key(fn, key)
     arr = _check_input(fn, x, r, allow_complex=False)
     spatial = validation.spatial_shape(arr, r)
     out = _pool_size(fn, spatial, value, size)

@@ -234,6 +234,7 @@ def fractional_max_pool(
     if samples is None:
         if key is None:
             raise TypeError(f"{fn}: give a PRNG `key` or explicit `samples`; got neither.")
+        validation.check_key(fn, key)
         samples = jax.random.uniform(key, sample_shape, dtype)
     else:
         samples = jnp.asarray(samples)
@@ -335,6 +336,7 @@ def stochastic_pool(
         raise TypeError(f"{fn}: `training` must be a bool; got {training!r}.")
     if training and key is None:
         raise TypeError(f"{fn}: training needs a PRNG `key`; got None.")
+    validation.check_key(fn, key)
     return _stochastic_core(key if training else None, x, geom, training)
 
 

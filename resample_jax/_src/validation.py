@@ -203,6 +203,34 @@ def check_array(fn: str, x: Any, rank: int, name: str = "x") -> jax.Array:
     return arr
 
 
+def check_key(fn: str, key: Any, name: str = "key") -> Any:
+    """Checks that ``key`` is one PRNG key: a typed key (``jax.random.key(seed)``, shape ``()``)
+    or the raw ``uint32[2]`` of ``jax.random.PRNGKey(seed)`` (a JAX or NumPy array); None passes.
+
+    Raises:
+      TypeError: anything else (another type, dtype or trailing shape), naming what it got.
+      ValueError: a batch of keys (``jax.random.split``'s output): split, vmap or index it first.
+    """
+    if key is None:
+        return None
+    if isinstance(key, jax.Array | np.ndarray):
+        typed = jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+        if typed or (key.dtype == np.uint32 and key.shape[-1:] == (2,)):
+            if (key.shape if typed else key.shape[:-1]) != ():
+                raise ValueError(
+                    f"{fn}: `{name}` must be one PRNG key; got a batch of keys of shape "
+                    f"{tuple(key.shape)} (dtype {key.dtype}); index it, or jax.vmap over it."
+                )
+            return key
+        what = f"an array of dtype {key.dtype} and shape {tuple(key.shape)}"
+    else:
+        what = f"{type(key).__name__} {key!r}"
+    raise TypeError(
+        f"{fn}: `{name}` must be one PRNG key (jax.random.key(seed), or the uint32[2] of "
+        f"jax.random.PRNGKey(seed)); got {what}."
+    )
+
+
 def warn_if_channels_first(fn: str, x: jax.Array, rank: int, name: str = "x") -> None:
     """Warns when a channels-last array looks channels-first: the first spatial extent is 1, 3 or
     4 (a channel count) while the last spatial extent and the channel axis are both at least 16
