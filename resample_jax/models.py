@@ -26,6 +26,7 @@ from resample_jax import initializers, methods
 from resample_jax import nnx as rnnx
 from resample_jax._src import validation
 from resample_jax._src.fusion import FUSE_MODES, fuse, match_size
+from resample_jax._src.layers import _check_rngs
 
 __all__ = ["FCN", "SRNet", "SegNet", "UNet", "count_weights"]
 
@@ -71,17 +72,6 @@ def _conv(
     return rnnx.StridedConv(
         in_features, out_features, (kernel,) * rank, 1, padding, use_bias=bias, rngs=rngs
     )
-
-
-def _check_rngs(fn: str, rngs: Any) -> None:
-    """``rngs`` of a net's call: None, an ``nnx.Rngs`` or one PRNG key (typed, or the raw
-    ``uint32[2]`` of ``jax.random.PRNGKey``)."""
-    if rngs is None or isinstance(rngs, nnx.Rngs):
-        return
-    try:
-        validation.check_key(fn, rngs, "rngs")
-    except TypeError as e:
-        raise TypeError(f"{e} An nnx.Rngs is valid too.") from None
 
 
 def _draws_noise(module: nnx.Module) -> bool:

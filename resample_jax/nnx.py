@@ -465,7 +465,7 @@ class SpectralPool(nnx.Module):
                     f"{self.rng_stream!r} stream, or a key); got None. Call model.eval() for "
                     "evaluation."
                 )
-            key = _stream_key(rngs, self.rng_stream)
+            key = _stream_key(fn, rngs, self.rng_stream)
         return spectral.spectral_pool(x, self.factor, size=self.size, rank=self.rank, key=key,
                                       min_size=self.min_size)
 

@@ -4,9 +4,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from flax import nnx
 
 import resample_jax as rj
 from resample_jax._src import validation
+from resample_jax._src.lps import LearnablePolyphaseDownsample
 
 
 def test_check_rank_accepts_numpy_ints_and_returns_python_int():
@@ -115,3 +117,21 @@ def test_noisy_functions_take_typed_raw_and_numpy_keys_alike(fn):
     want = _KEYED[fn](typed)
     np.testing.assert_array_equal(_KEYED[fn](raw), want)
     np.testing.assert_array_equal(_KEYED[fn](np.asarray(raw)), want)
+
+
+_NOISY_MODULES = {
+    "LearnablePolyphaseDownsample": lambda: LearnablePolyphaseDownsample(2, 2, rngs=nnx.Rngs(0)),
+    "SpectralPool": lambda: rj.nnx.SpectralPool(2, frequency_dropout=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NOISY_MODULES))
+@pytest.mark.parametrize("bad,error,needle", [
+    (jnp.ones(3), TypeError, r"dtype float32 and shape \(3,\).*nnx.Rngs is valid too"),
+    (jax.random.split(jax.random.key(0), 2), ValueError, r"batch of keys of shape \(2,\)"),
+])
+def test_noisy_modules_reject_bad_rngs_naming_the_module(name, bad, error, needle):
+    """A training-mode call draws its key through the modules' one helper (layers._stream_key),
+    which checks it like the nets' rngs; LPS used to fail inside jax.random.gumbel."""
+    with pytest.raises(error, match=rf"{name}: `rngs` must be one PRNG key.*{needle}"):
+        _NOISY_MODULES[name]()(_X8, rngs=bad)

@@ -48,9 +48,21 @@ def _call_mode(fn: str, deterministic: bool, override: bool | None) -> bool:
     return validation.check_bool(fn, "deterministic", value)
 
 
-def _stream_key(rngs: nnx.Rngs | jax.Array, stream: str) -> jax.Array:
+def _check_rngs(fn: str, rngs: Any) -> None:
+    """``rngs`` of a call: None, an ``nnx.Rngs`` or one PRNG key (typed, or the raw ``uint32[2]``
+    of ``jax.random.PRNGKey``); anything else raises, naming ``fn`` and ``rngs``."""
+    if rngs is None or isinstance(rngs, nnx.Rngs):
+        return
+    try:
+        validation.check_key(fn, rngs, "rngs")
+    except TypeError as e:
+        raise TypeError(f"{e} An nnx.Rngs is valid too.") from None
+
+
+def _stream_key(fn: str, rngs: nnx.Rngs | jax.Array, stream: str) -> jax.Array:
     """The key a noisy module draws from the ``rngs`` of its call: the next key of the ``stream``
-    of an ``nnx.Rngs``, or ``rngs`` itself when it is a key."""
+    of an ``nnx.Rngs``, or ``rngs`` itself when it is a key (checked: :func:`_check_rngs`)."""
+    _check_rngs(fn, rngs)
     return rngs[stream]() if isinstance(rngs, nnx.Rngs) else rngs
 
 

@@ -128,7 +128,7 @@ class LearnablePolyphaseDownsample(nnx.Module):
             w = jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1], dtype=comps.dtype)
         else:
             if rngs is not None:
-                key = _stream_key(rngs, self.rng_stream)
+                key = _stream_key("LearnablePolyphaseDownsample", rngs, self.rng_stream)
                 logits = logits + jax.random.gumbel(key, logits.shape, logits.dtype)
             w = jax.nn.softmax(logits / self.temperature, axis=-1).astype(comps.dtype)
         axis = comps.ndim - 2 - len(self.factor)
