@@ -22,7 +22,16 @@ from _util import (
 )
 from jax.test_util import check_grads
 
-from resample_jax import avg_pool, lp_pool, max_pool, max_pool_with_indices, min_pool
+from resample_jax import (
+    adaptive_max_pool,
+    avg_pool,
+    fractional_max_pool,
+    lp_pool,
+    max_pool,
+    max_pool_with_indices,
+    min_pool,
+)
+from resample_jax._src import windows
 
 TORCH_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 TORCH_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
@@ -183,6 +192,86 @@ def test_tie_gradient_and_indices_match_torch_on_overlapping_windows(rng):
     assert_close(grad, to_channels_last(tx.grad.numpy()))
     _, idx = max_pool_with_indices(x, 3, 2, 1, ceil_mode=True)
     np.testing.assert_array_equal(idx, to_channels_last(ref_idx.numpy()))
+
+
+def _ties_and_nans(rng, shape):
+    """Small integers (many ties) with about one NaN in five cells (windows with 0, 1 and several
+    NaNs)."""
+    x = rng.integers(0, 3, size=shape).astype(np.float32)
+    x[rng.random(shape) < 0.2] = np.nan
+    return x
+
+
+# (rank, window, strides, padding, whole-window selection expected): the two selection rules of
+# windows.select_window_extreme, each on windows holding ties and NaNs.
+NAN_CASES = [
+    (2, 2, None, 0, True),  # 4 taps, one pass
+    (3, 2, None, 0, True),  # 8 taps
+    (2, (3, 2), (4, 2), (1, 0), True),  # disjoint with padding and a gap between windows
+    (2, 9, None, 0, False),  # 81 taps > JOINT_TAPS_MAX: per axis
+    (2, 3, 2, 1, False),  # overlapping: per axis, running comparison
+]
+
+
+@pytest.mark.parametrize("rank,window,strides,padding,joint", NAN_CASES)
+def test_ties_and_nans_match_torch_on_both_selection_rules(
+    rng, rank, window, strides, padding, joint
+):
+    # PyTorch's kernels take the first of equal maxima and every NaN they meet (`val > max ||
+    # isnan(val)`), so in a window with several NaNs the last NaN is the index and gets the
+    # gradient.
+    shape = {2: (2, 18, 18, 3), 3: (1, 6, 8, 4, 2)}[rank]
+    x = _ties_and_nans(rng, shape)
+    win = _rank_tuple(window, rank)
+    _, geom = windows.geometry("t", jnp.asarray(x), win, strides, padding, 1, False)
+    assert windows.joint_selectable(geom) is joint
+    tx = _torch(x).requires_grad_(True)
+    ref, ref_idx = TORCH_MAX[rank](tx, win, strides, padding, return_indices=True)
+    values, indices = max_pool_with_indices(x, win, strides, padding)
+    np.testing.assert_array_equal(values, to_channels_last(ref.detach().numpy()))
+    np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
+    cot = rng.standard_normal(values.shape).astype(np.float32)
+    (ref * _torch(cot)).sum().backward()
+    grad = jax.grad(lambda v: jnp.sum(max_pool(v, win, strides, padding) * cot))(x)
+    # Overlapping windows add several cotangents into one cell, in another order than torch.
+    assert_close(grad, to_channels_last(tx.grad.numpy()))
+    # min pooling is max pooling of the negation, NaN and ties included.
+    np.testing.assert_array_equal(min_pool(-x, win, strides, padding), -values)
+    grad_min = jax.grad(lambda v: jnp.sum(min_pool(-v, win, strides, padding) * cot))(x)
+    np.testing.assert_array_equal(grad_min, -grad)
+
+
+def test_whole_window_rule_is_the_one_differentiated():
+    # windows.select_window_extreme's two rules, seen in the gradient's jaxpr: the whole-window rule
+    # keeps the chosen tap as one uint8 code; the per-axis rule as int32 taps.
+    def jaxpr(*window_args):
+        grad = jax.grad(lambda v: max_pool(v, *window_args).sum())
+        return str(jax.make_jaxpr(grad)(jnp.zeros((2, 18, 18, 3))))
+
+    assert "u8[" in jaxpr(2)
+    assert "u8[" in jaxpr((3, 2), (4, 2), (1, 0))
+    assert "u8[" not in jaxpr(9)
+    assert "u8[" not in jaxpr(3, 2, 1)
+
+
+def test_adaptive_and_fractional_take_the_last_nan_as_torch(rng):
+    x = _ties_and_nans(rng, (2, 11, 9, 3))
+    tx = _torch(x)
+    ref, ref_idx = F.adaptive_max_pool2d(tx, (4, 3), return_indices=True)
+    values, indices = adaptive_max_pool(x, (4, 3), return_indices=True)
+    np.testing.assert_array_equal(values, to_channels_last(ref.numpy()))
+    np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
+    samples = rng.random((2, 3, 2)).astype(np.float32)
+    ref, ref_idx = F.fractional_max_pool2d(
+        tx, (3, 2), output_size=(5, 4), return_indices=True,
+        _random_samples=torch.from_numpy(samples),
+    )
+    # torch orders a 2-D plane's samples (W, H); ours follow the spatial axes (H, W).
+    values, indices = fractional_max_pool(
+        None, x, (5, 4), (3, 2), samples=samples[..., ::-1], return_indices=True
+    )
+    np.testing.assert_array_equal(values, to_channels_last(ref.numpy()))
+    np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
 
 
 @pytest.mark.parametrize("count_include_pad", [True, False])

@@ -6,10 +6,12 @@ Windows, strides, padding, dilation and ``ceil_mode`` follow PyTorch's pooling l
 
 Speed: windows that do not overlap (``stride >= (window - 1) * dilation + 1``) are pooled by a
 reshape and a reduction. Max and min pooling carry a ``jax.custom_jvp`` whose tangent picks the
-input at the first extreme of each window through reshapes and strided slices, one spatial axis at a
-time; its transpose (the backward pass) is therefore made of broadcasts, selects and pads, with no
-``select_and_scatter_add`` (the VJP of ``lax.reduce_window`` max, several times slower on CPU).
-The window geometry and the first-extreme selection live in :mod:`resample_jax._src.windows`.
+input at the first extreme of each window (the last NaN in a window holding NaNs, as PyTorch's
+kernels): over whole windows at once when they are disjoint with at most 64 taps, otherwise one
+spatial axis at a time, through reshapes and strided slices; its transpose (the backward pass) is
+therefore made of broadcasts, selects and pads, with no ``select_and_scatter_add`` (the VJP of
+``lax.reduce_window`` max, several times slower on CPU). The window geometry and the rule between
+the two selections live in :mod:`resample_jax._src.windows` (``select_window_extreme``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,7 @@ from resample_jax._src.windows import (
     geometry,
     pad_to_windows,
     reduce_windows,
-    select_extreme,
-    strided_axes,
+    select_window_extreme,
 )
 
 
@@ -73,7 +74,7 @@ def _extreme_pool_jvp(geom, largest, primals, tangents):
     (x,), (dx,) = primals, tangents
     xp = pad_to_windows(x, geom, fill_value(x.dtype, largest))
     dxp = pad_to_windows(dx, geom, 0)
-    y, _, (dy,) = select_extreme(xp, strided_axes(geom), largest, (dxp,))
+    y, _, (dy,) = select_window_extreme(xp, geom, largest, (dxp,))
     return y, dy
 
 
@@ -89,7 +90,7 @@ def _max_pool_indices_core(x: jax.Array, geom: Geometry) -> tuple[jax.Array, jax
     x2, batch = validation.flatten_batch(x, rank)
     values = _extreme_pool(x2, geom, True)
     xp = pad_to_windows(lax.stop_gradient(x2), geom, fill_value(x.dtype, True))
-    _, offsets, _ = select_extreme(xp, strided_axes(geom), True)
+    _, offsets, _ = select_window_extreme(xp, geom, True)
     flat = jnp.zeros(values.shape, jnp.int32)
     for a in range(rank):
         o = lax.broadcasted_iota(jnp.int32, values.shape, a + 1)
@@ -191,7 +192,8 @@ def max_pool(
     Gradient: the whole cotangent of an output goes to the FIRST maximum of its window in row-major
     window order, the element whose index :func:`max_pool_with_indices` returns (PyTorch's rule;
     ``jax.grad`` of ``jnp.max`` instead splits it evenly between ties). The backward pass uses no
-    scatter. NaN counts as the maximum.
+    scatter. NaN counts as the maximum; in a window holding several NaNs the LAST one takes the
+    index and the gradient, as in PyTorch's kernels (``val > max || isnan(val)``).
 
     Args:
       {args}
