@@ -263,3 +263,66 @@ def test_matches_tensorflow_golden_resize_down_area():
     expected = [73, 33, 23, 39, 73, 33, 23, 39, 14, 16, 19, 21, 14, 16, 19, 21]
     y = resize(np.array(data, np.float32).reshape(6, 6, 1), (4, 4), "area", convention="tensorflow")
     np.testing.assert_allclose(np.asarray(y).ravel(), expected, rtol=0, atol=1)
+
+
+# ------------------------------------------------------------------ NaN inputs against PyTorch
+
+
+@pytest.mark.parametrize(
+    "n,m,mode,align_corners,antialias",
+    [(6, 11, "bilinear", True, False), (6, 12, "bilinear", False, False),
+     (6, 3, "bilinear", False, False), (13, 7, "bilinear", False, True),
+     (6, 11, "bicubic", True, False), (7, 17, "bicubic", False, False),
+     (13, 4, "area", None, False), (6, 12, "nearest", None, False)],
+)
+def test_nan_reaches_exactly_the_outputs_whose_nonzero_taps_read_it(n, m, mode, align_corners,
+                                                                    antialias):
+    """Our rule for NaN inputs: an output is NaN iff a tap of nonzero weight reads a NaN (and in
+    reverse mode, an input's gradient is NaN iff it weighs in an output whose cotangent is). The
+    weights are PyTorch's own, read off one-hot inputs (column j of the resize matrix is the
+    resize of e_j). Where PyTorch's output is finite, ours equals it; PyTorch also turns NaN the
+    outputs whose weight on the NaN is exactly 0 (0 * NaN), a difference documented in
+    docs/known_gaps.md."""
+    kw = dict(size=(m, 2), mode=mode, antialias=antialias)
+    if align_corners is not None:
+        kw["align_corners"] = align_corners
+    # Width 2, not 1: PyTorch 2.13's antialiased bilinear gives every output row the first row's
+    # weights when the width goes 1 -> 1.
+    eye = np.repeat(np.eye(n, dtype=np.float32)[:, :, None, None], 2, axis=2)
+    weights = _torch(eye, **kw)[:, :, 0, 0].T  # (m, n)
+    x = np.arange(1.0, n + 1.0, dtype=np.float32)
+    nan_at = [1, n - 2]
+    x[nan_at] = np.nan
+    x = np.repeat(x[None, :, None, None], 2, axis=2)
+    ours = np.asarray(resize(x, (m, 2), mode, align_corners=bool(align_corners),
+                             antialias=antialias, convention="pytorch"))[0, :, 0, 0]
+    expected_nan = (weights[:, nan_at] != 0).any(axis=1)
+    assert expected_nan.any() and not expected_nan.all()  # the case exercises both sides
+    np.testing.assert_array_equal(np.isnan(ours), expected_nan)
+    theirs = _torch(x, **kw)[0, :, 0, 0]
+    assert np.isnan(theirs)[expected_nan].all()  # PyTorch's NaNs are a superset of ours
+    finite = ~np.isnan(theirs)
+    _util.assert_close(ours[finite], theirs[finite], **_F32_COORDS)
+    # The same rule backwards: a NaN cotangent at output o reaches the inputs o weighs.
+    o = m // 2
+    ct = np.ones((1, m, 2, 1), np.float32)
+    ct[0, o] = np.nan
+    _, vjp = jax.vjp(lambda v: resize(v, (m, 2), mode, align_corners=bool(align_corners),
+                                      antialias=antialias, convention="pytorch"),
+                     np.nan_to_num(x, nan=0.0))
+    grad = np.asarray(vjp(jnp.asarray(ct))[0])[0, :, 0, 0]
+    np.testing.assert_array_equal(np.isnan(grad), weights[o] != 0)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_antialiased_resize_of_a_single_column_follows_torchs_two_column_result(rng, mode):
+    """PyTorch 2.13's antialiased kernel is wrong when the width stays 1 (every output row gets the
+    first row's value); with two identical columns it is right, and resizing a column must not
+    depend on how many identical columns sit beside it. Ours follows the two-column result."""
+    x = _data(rng, (1, 13, 1, 1))
+    two = np.repeat(x, 2, axis=2)
+    expected = _torch(two, size=(7, 2), mode=mode, antialias=True, align_corners=False)[:, :, :1]
+    one = _torch(x, size=(7, 1), mode=mode, antialias=True, align_corners=False)
+    assert not np.allclose(one, expected, atol=1e-3)  # the peer's defect, still present
+    y = resize(x, (7, 1), mode, antialias=True, convention="pytorch")
+    _util.assert_close(y, expected, **_F32_COORDS)

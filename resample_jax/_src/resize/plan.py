@@ -130,6 +130,20 @@ def gather_tables(t: Taps, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(j, 0, n - 1), w
 
 
+def _redirect_zero_taps(idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``idx`` with each zero-weight tap pointed at its row's largest tap.
+
+    A gather multiplies every tap by its weight, and ``0 * nan`` is NaN: a padding or out-of-range
+    tap would spread a NaN (or inf) it does not weigh. Pointed at a tap the row already weighs, it
+    adds nothing new, so an output is non-finite only where a tap of nonzero weight reads a
+    non-finite input, as in the banded plans, which skip zero weights. Rows without a nonzero
+    weight keep their indices."""
+    if idx.size == 0:
+        return idx
+    main = np.take_along_axis(idx, np.argmax(np.abs(w), axis=1)[:, None], axis=1)
+    return np.where(w != 0, idx, main).astype(idx.dtype)
+
+
 def _transpose_tables(idx: np.ndarray, w: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """For each input index, the (output, weight) pairs that read it, padded to a common fan-in."""
     m = idx.shape[0]
@@ -147,7 +161,7 @@ def _transpose_tables(idx: np.ndarray, w: np.ndarray, n: int) -> tuple[np.ndarra
     w_t = np.zeros((n, fan_in))
     idx_t[src, slot] = dst
     w_t[src, slot] = weight
-    return idx_t, w_t
+    return _redirect_zero_taps(idx_t, w_t), w_t
 
 
 def _clamp_equivalent(t: Taps, n: int) -> bool:
@@ -208,4 +222,5 @@ def axis_plan(a: Axis) -> Identity | Repeat | Periodic | Gather:
     if period is not None:
         p, q = period
         return Periodic(banded(idx, w, p, q), banded(idx_t, w_t, q, p))
-    return Gather(idx.astype(np.int32), w, idx_t, w_t, bool(np.all(w == 1.0)))
+    return Gather(_redirect_zero_taps(idx, w).astype(np.int32), w, idx_t, w_t,
+                  bool(np.all(w == 1.0)))
