@@ -51,6 +51,24 @@ class SRTask(tasks.Task):
                 f"{models._suggest(config.loss, list(LOSSES))}"
             )
         self.methods = models.resolve_sr_methods(config)
+        self._check_patch_size()
+
+    def _check_patch_size(self) -> None:
+        """Every training photograph (at every ``--train-scales`` factor) and the validation
+        photograph must hold one LR patch."""
+        c = self.config
+        named = [(n, f) for n in c.train_images for f in c.train_scales]
+        val = data.load_sr(VALIDATION_PHOTOS, c.test_images, c.scale)
+        named += [(n, 1.0) for n in VALIDATION_PHOTOS]
+        shapes = [lr.shape[:2] for lr in (*self.data.train_lr, *val.train_lr)]
+        k = min(range(len(shapes)), key=lambda i: min(shapes[i]))
+        if c.patch_size > min(shapes[k]):
+            (name, f), (h, w) = named[k], shapes[k]
+            at = "" if f == 1 else f" at {f:g} of its size"
+            raise ConfigError(
+                f"--patch-size {c.patch_size}: must be at most {min(h, w)}, the shorter side of "
+                f"the smallest LR image ({name!r}{at}, {h} x {w} pixels at scale {c.scale})."
+            )
 
     @staticmethod
     def choices() -> dict[str, list[str]]:

@@ -46,6 +46,12 @@ TINY = [
         (["sr", "--seeds", "1,1"], "--seeds 1,1: seeds must be distinct"),
         (["sr", "--train-scales", "1,1.5"], "--train-scales 1.0,1.5: list distinct factors in (0"),
         (["sr", "--train-scales", "0"], "--train-scales 0.0: list distinct factors in (0, 1]"),
+        # skimage's clock is 300 x 400: at 0.6 of its size 180 x 240, its x3 LR image 60 x 80.
+        (
+            ["sr", "--patch-size", "61", "--train-images", "clock", "--train-scales", "1,0.6"],
+            "--patch-size 61: must be at most 60, the shorter side of the smallest LR image "
+            "('clock' at 0.6 of its size, 60 x 80 pixels at scale 3).",
+        ),
     ],
 )
 def test_bad_flags_are_one_line_with_exit_code_2_before_training(
