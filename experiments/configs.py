@@ -194,6 +194,13 @@ def validate(config: Config) -> None:
                 "--image-size and --num-eval must be >= 1 and --max-shift >= 0; got "
                 f"{config.image_size}, {config.num_eval}, {config.max_shift}."
             )
+        if config.max_shift >= config.image_size:
+            raise _error(
+                "max_shift",
+                config.max_shift,
+                f"must be less than --image-size ({config.image_size}), so that the two shifted "
+                "crops of the consistency test always overlap.",
+            )
 
 
 def _check_names(flag: str, names: tuple[str, ...], valid: tuple[str, ...]) -> None:

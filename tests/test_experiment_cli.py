@@ -42,6 +42,10 @@ TINY = [
         (["sr", "--test-images", "lena"], "--test-images: unknown name 'lena'; valid: ["),
         (["sr", "--train-images", "astronot"], "Did you mean 'astronaut'?"),
         (["seg", "--datasets", "horses"], "--datasets: unknown name 'horses'; valid: ['shapes',"),
+        (
+            ["seg", "--max-shift", "32", "--image-size", "32"],
+            "--max-shift 32: must be less than --image-size (32), so that the two shifted crops",
+        ),
         (["sr", "--steps", "0"], "--steps 0: must be an integer >= 1."),
         (["sr", "--seeds", "1,1"], "--seeds 1,1: seeds must be distinct"),
         (["sr", "--train-scales", "1,1.5"], "--train-scales 1.0,1.5: list distinct factors in (0"),
