@@ -187,6 +187,16 @@ def validate(config: Config) -> None:
                 "train_scales", scales, "list distinct factors in (0, 1], e.g. 1,0.9,0.8,0.7,0.6."
             )
         _check_names("test_images", config.test_images, PHOTO_NAMES)
+        for n in config.train_images:
+            if n in config.test_images or n in VALIDATION_PHOTOS:
+                role = (
+                    f"a held-out test photograph (--test-images {show(config.test_images)})"
+                    if n in config.test_images
+                    else "the validation photograph (its patches give the validation loss)"
+                )
+                raise _error(
+                    "train_images", config.train_images, f"{n!r} is {role}; train on others."
+                )
     else:
         _check_names("datasets", config.datasets, SEG_DATASETS)
         if config.image_size < 1 or config.max_shift < 0 or config.num_eval < 1:

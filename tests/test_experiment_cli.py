@@ -41,6 +41,12 @@ TINY = [
         (["sr", "--learning-rate", "-1"], "--learning-rate -1.0: must be a finite number > 0."),
         (["sr", "--test-images", "lena"], "--test-images: unknown name 'lena'; valid: ["),
         (["sr", "--train-images", "astronot"], "Did you mean 'astronaut'?"),
+        (
+            ["sr", "--train-images", "astronaut,chelsea"],
+            "--train-images astronaut,chelsea: 'chelsea' is a held-out test photograph "
+            "(--test-images chelsea,coffee); train on others.",
+        ),
+        (["sr", "--train-images", "camera"], "'camera' is the validation photograph"),
         (["seg", "--datasets", "horses"], "--datasets: unknown name 'horses'; valid: ['shapes',"),
         (
             ["seg", "--max-shift", "32", "--image-size", "32"],
