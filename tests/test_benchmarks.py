@@ -334,3 +334,54 @@ def test_gpu_check_stage_reports_exit_code_timeout_and_junit_counts(tmp_path):
         "errors": 0,
         "skipped": 2,
     }
+
+
+def test_gpu_check_without_pytest_or_xdist_says_so_and_fails(tmp_path, monkeypatch):
+    """A preinstalled GPU stack may lack pytest-xdist (then "-n 0" must not be passed) or pytest
+    itself (then the test stage is reported as not run and the command exits non-zero)."""
+    import importlib.util
+
+    from benchmarks import gpu_check
+
+    real = importlib.util.find_spec
+    assert "-n" in gpu_check.stage_commands(tmp_path, True)["tests"]  # xdist is a test extra
+    missing: set[str] = {"xdist"}
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n in missing else real(n, *a)
+    )
+    assert "-n" not in gpu_check.stage_commands(tmp_path, True)["tests"]
+    missing.add("pytest")
+    monkeypatch.setattr(gpu_check, "gpu_present", lambda: (True, "1 x fake GPU (gpu)"))
+    monkeypatch.setattr(
+        gpu_check,
+        "run_stage",
+        lambda name, *a: (
+            pytest.fail(f"ran stage {name}")
+            if name == "tests"
+            else {"stage": name, "command": "", "exit_code": 0, "seconds": 1.0, "output_tail": ""}
+        ),
+    )
+    assert gpu_check.main(["--out", str(tmp_path)]) == 1
+    tests = json.loads((tmp_path / "gpu_check.json").read_text())["stages"][0]
+    assert tests["exit_code"] is None and "pytest is not installed" in tests["output_tail"]
+    assert (
+        "| tests | NOT RUN | - | pytest is not installed"
+        in (tmp_path / "gpu_check.md").read_text()
+    )
+
+
+def test_a_missing_peer_module_is_recorded_not_fatal(monkeypatch):
+    """The GPU image has no dm-pix and no PyWavelets: every case still builds, and the missing
+    peer is one contender's error while ours and the other peers are timed."""
+    for name in ("dm_pix", "pywt"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import` now raises ImportError
+    for op in cases.OPS.values():
+        problem, why = cases.build(cases.CaseSpec(op, "tiny", "float32", op.modes[0]))
+        assert problem is not None, why
+    record = suite.run_case(
+        cases.CaseSpec(cases.OPS["pixel_shuffle"], "tiny", "float32", "fwd"), FAST, check=False
+    )
+    errors = {c["name"]: c["error"] for c in record["contenders"]}
+    missing = errors.pop("dm-pix")
+    assert missing is not None and "ModuleNotFoundError" in missing, missing
+    assert not any(errors.values()), errors
