@@ -159,6 +159,22 @@ def test_matches_torch_scale_factor(rng, hw, factor, mode, recompute):
     _util.assert_close(y, expected, **_F32_COORDS)
 
 
+@pytest.mark.parametrize(
+    "shape,factor,mode,antialias",
+    [((5, 7), (1.0001, 1.5), "bilinear", False), ((7,), (1.1,), "linear", False),
+     ((5, 3, 2), (1.0, 1.2, 2.5), "trilinear", False), ((5, 7), (1.0001, 0.5), "bilinear", True),
+     ((5, 7), (1.1, 1.3), "bicubic", True), ((5, 7), (1.0001, 1.5), "bicubic", False)],
+)
+def test_scale_factor_on_an_axis_that_keeps_its_size_matches_torch(rng, shape, factor, mode,
+                                                                   antialias):
+    """PyTorch's linear and antialiased kernels copy an axis whose size does not change (5 * 1.0001
+    floors to 5) instead of sampling it at 1 / 1.0001; its plain bicubic does sample it."""
+    x = _data(rng, (1, *shape, 2))
+    expected = _torch(x, scale_factor=factor, mode=mode, antialias=antialias)
+    y = resize(x, scale=factor, method=mode, antialias=antialias, convention="pytorch")
+    _util.assert_close(y, expected, **_F32_COORDS)
+
+
 def test_cubic_a_and_clamp_overrides_reproduce_torch_bicubic(rng):
     x = _data(rng, (1, 6, 5, 2))
     y = resize(x, (13, 3), "cubic", antialias=False, cubic_a=-0.75, border="clamp")

@@ -245,10 +245,18 @@ def resize(
     use_scale = scales is not None and not recompute_scale
     if recipe.arith == "jax" and use_scale:
         recipe = replace(recipe, arith="exact")
+    # PyTorch's separable kernels (linear and every antialiased mode) copy an axis whose size does
+    # not change, whatever the scale factor (1.0001 included); its plain bicubic does not.
+    copies_same_size = (convention == "pytorch" and recipe.kind == "kernel"
+                        and (recipe.antialias or recipe.kernel.name == "triangle"))
+
+    def axis(n: int, m: int, s: float | None) -> Axis:
+        if use_scale and not (copies_same_size and n == m):
+            return Axis(n, m, Fraction(1.0 / s), s, recipe)
+        return Axis(n, m, Fraction(n, m), None, recipe)
+
     axes = tuple(
-        Axis(n, m, Fraction(1.0 / s) if use_scale else Fraction(n, m), s if use_scale else None,
-             recipe)
-        for n, m, s in zip(in_size, out_size, scales or (None,) * rank, strict=True)
+        axis(n, m, s) for n, m, s in zip(in_size, out_size, scales or (None,) * rank, strict=True)
     )
     if peer_uint8 and recipe.kind != "nearest":
         if convention == "pil":
