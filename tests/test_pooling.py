@@ -241,6 +241,59 @@ def test_ties_and_nans_match_torch_on_both_selection_rules(
     np.testing.assert_array_equal(grad_min, -grad)
 
 
+# (rank, window, strides, padding, dilation, ceil_mode): windows that start in the left padding,
+# for both selection rules, with dilation and ceil mode (the last: windows with no input cell).
+PAD_TIE_CASES = [
+    (1, 2, 2, 1, 1, False),
+    (2, 2, None, 1, 1, True),  # disjoint: whole-window rule
+    (2, (3, 2), (4, 2), (1, 1), 1, False),  # disjoint with a gap
+    (2, 3, 2, 1, 1, True),  # overlapping: per-axis rule
+    (3, (2, 3, 2), (2, 2, 1), 1, 1, False),
+    (2, 2, (2, 4), 1, (1, 2), True),  # the second axis's only window reads padding alone
+]
+
+
+@pytest.mark.parametrize("rank,window,strides,padding,dilation,ceil", PAD_TIE_CASES)
+def test_a_maximum_equal_to_the_padding_value_points_inside_the_input_as_torch(
+    rng, rank, window, strides, padding, dilation, ceil
+):
+    # -inf (float) or 0 (uint8) is also the padding value: PyTorch's kernels start from the first
+    # tap at or after position 0 and move only on a strictly greater value, so such a window
+    # points there (past the input's end when it holds no input cell), never at a padding tap.
+    shape = {1: (2, 7, 2), 2: (2, 7, 6, 2), 3: (1, 5, 6, 4, 2)}[rank]
+    if rank == 2 and dilation != 1:
+        shape = (2, 1, 1, 1)
+    win = _rank_tuple(window, rank)
+    for x in (
+        rng.choice(np.array([-np.inf, 0.0, 1.0], np.float32), shape, p=[0.6, 0.2, 0.2]),
+        np.full(shape, -np.inf, np.float32),
+        rng.choice(np.array([0, 1], np.uint8), shape, p=[0.8, 0.2]),
+    ):
+        args = (win, strides, padding, dilation, ceil)
+        tx = _torch(x)
+        if x.dtype == np.float32:
+            tx.requires_grad_(True)
+        ref, ref_idx = TORCH_MAX[rank](tx, *args, return_indices=True)
+        values, indices = max_pool_with_indices(x, *args[:3], dilation=dilation, ceil_mode=ceil)
+        np.testing.assert_array_equal(values, to_channels_last(ref.detach().numpy()))
+        np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
+        if x.dtype != np.float32:
+            continue
+        cot = rng.standard_normal(values.shape).astype(np.float32)
+        kw = dict(dilation=dilation, ceil_mode=ceil)
+        grad = jax.grad(lambda v, c, kw=kw: jnp.sum(max_pool(v, win, strides, padding, **kw) * c))(
+            x, cot
+        )
+        if np.asarray(indices).max() >= math.prod(shape[1:-1]):
+            # A window without an input cell depends on no input. PyTorch's backward writes its
+            # cotangent at the past-the-end index, into the next plane's memory (the heap
+            # corruption a fuzz run met), so it is no reference here.
+            np.testing.assert_array_equal(grad, np.zeros_like(x))
+            continue
+        (ref * _torch(cot)).sum().backward()
+        assert_close(grad, to_channels_last(tx.grad.numpy()))
+
+
 def test_whole_window_rule_is_the_one_differentiated():
     # windows.select_window_extreme's two rules, seen in the gradient's jaxpr: the whole-window rule
     # keeps the chosen tap as one uint8 code; the per-axis rule as int32 taps.
@@ -389,6 +442,46 @@ def test_rejects_bad_window_arguments(kwargs, match):
     for fn in (max_pool, avg_pool, max_pool_with_indices):
         with pytest.raises(ValueError, match=match):
             fn(x, **kwargs)
+
+
+# (rank, input spatial shape, window, strides, padding): in ceil mode the only window reaches past
+# the padded input by less than a stride (a partial window), which PyTorch pools.
+CEIL_OVERHANG_CASES = [
+    (1, (1,), 2, 2, 0),
+    (1, (3,), 4, 3, 0),
+    (2, (2, 2), (5, 1), (6, 1), 0),
+    (2, (1, 4), (3, 4), (4, 4), (1, 0)),
+    (3, (3, 2, 4), (2, 3, 2), (2, 4, 2), (1, 0, 1)),
+]
+
+
+@pytest.mark.parametrize("rank,spatial,window,strides,padding", CEIL_OVERHANG_CASES)
+def test_ceil_mode_pools_a_window_past_the_padded_input_as_torch(
+    rng, rank, spatial, window, strides, padding
+):
+    win, st, pad = (_rank_tuple(v, rank) for v in (window, strides, padding))
+    x = np.abs(rng.standard_normal((2, *spatial, 3))).astype(np.float32)
+    tx = _torch(x)
+    values, indices = max_pool_with_indices(x, win, st, pad, ceil_mode=True)
+    ref, ref_idx = TORCH_MAX[rank](tx, win, st, pad, 1, True, return_indices=True)
+    np.testing.assert_array_equal(values, to_channels_last(ref.numpy()))
+    np.testing.assert_array_equal(indices, to_channels_last(ref_idx.numpy()))
+    if rank < 3:  # PyTorch's 3-D average pooling refuses any input smaller than the window
+        for include in (True, False):
+            ref = TORCH_AVG[rank](tx, win, st, pad, True, include)
+            out = avg_pool(x, win, st, pad, ceil_mode=True, count_include_pad=include)
+            assert_close(out, to_channels_last(ref.numpy()))
+    if not any(pad):  # PyTorch's LP pooling has no padding
+        lp_args = (win[0], st[0]) if rank == 1 else (win, st)
+        ref = TORCH_LP[rank](tx, 2.0, *lp_args, True)
+        assert_close(lp_pool(x, 2.0, win, st, ceil_mode=True), to_channels_last(ref.numpy()))
+    # A window a whole stride past the padded input leaves no output, in PyTorch and here.
+    too_big = tuple(w + s + 2 * p for w, s, p in zip(win, st, pad, strict=True))
+    with pytest.raises(RuntimeError, match="too small|output size"):
+        TORCH_MAX[rank](tx, too_big, st, 0, 1, True)
+    for fn in (max_pool, avg_pool):
+        with pytest.raises(ValueError, match="leaves no output"):
+            fn(x, too_big, st, ceil_mode=True)
 
 
 def test_rejects_bad_inputs_and_options():

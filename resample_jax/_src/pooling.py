@@ -170,7 +170,8 @@ _POOL_KW = """dilation: spacing between window taps (int or per axis).
         would start in the right padding."""
 
 _POOL_RAISES = """ValueError: a non-positive window, stride or dilation; negative padding or padding
-        above half the window; a window larger than the padded input; an unknown padding string;
+        above half the window; a window larger than the padded input (in ``ceil_mode``, larger by
+        ``stride`` or more: no output); an unknown padding string;
         ``x`` with too few axes or a zero-size spatial axis (as PyTorch; an empty batch works).
       TypeError: arguments of the wrong type."""
 
@@ -272,7 +273,10 @@ def max_pool_with_indices(
     ``[*batch, *spatial, C] -> ([*batch, *out, C], [*batch, *out, C] int32)``. An index is the
     flat position ``h * W + w`` (``d * H * W + h * W + w`` in 3-D) of the maximum in the unpadded
     input of its batch element and channel. Among equal maxima the first in row-major window order
-    is returned, as PyTorch does; the gradient of ``values`` goes to that same element.
+    is returned, as PyTorch does; the gradient of ``values`` goes to that same element. In a window
+    holding NaN, its last NaN. A window whose maximum equals the padding value (-inf, or the
+    integer minimum: 0 in uint8) points at its first tap inside the input, not at the padding (past
+    the input's end, with no gradient, when no tap is inside: possible with dilation), as PyTorch.
 
     Args:
       {args}

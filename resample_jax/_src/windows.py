@@ -101,16 +101,19 @@ def geometry(
     out, hi_used = [], []
     for n, s, e, (lo, hi) in zip(in_shape, strides, eff, pads, strict=True):
         padded = n + lo + hi
-        if padded < e:
-            raise ValueError(
-                f"{fn}: the window (extent {eff} with dilation {dilation}) is larger than the "
-                f"padded input (input {in_shape} with padding {pads}); use a smaller "
-                f"`window_shape` or `dilation`, or more `padding`."
-            )
         o = (-(-(padded - e) // s) if ceil_mode else (padded - e) // s) + 1
         if ceil_mode and (o - 1) * s >= n + lo:
             # PyTorch drops a last window that would start in the right padding.
             o -= 1
+        if o < 1:
+            # In ceil mode the last window may reach up to `stride - 1` cells past the padded
+            # input (a partial window), as in PyTorch; only a call left with no window fails.
+            raise ValueError(
+                f"{fn}: the window (extent {eff} with dilation {dilation}) is larger than the "
+                f"padded input (input {in_shape} with padding {pads}) and leaves no output"
+                f"{'' if ceil_mode else ' (ceil_mode=False)'}; use a smaller `window_shape` or "
+                f"`dilation`, more `padding`{'' if ceil_mode else ', or ceil_mode=True'}."
+            )
         out.append(o)
         hi_used.append((o - 1) * s + e - lo - n)
     geom = Geometry(window, strides, dilation, pads, tuple(hi_used), in_shape, tuple(out))
@@ -147,6 +150,7 @@ class StridedAxis(NamedTuple):
     stride: int
     dilation: int
     out: int
+    lead: int = 0  # left padding: windows start at ``o * stride - lead`` in input coordinates
 
     def view(self, x: jax.Array, axis: int) -> jax.Array:
         """Disjoint windows as a new axis after ``axis``, by a reshape (transpose: a reshape)."""
@@ -164,7 +168,8 @@ class StridedAxis(NamedTuple):
         """Extreme of each window and the int32 tap of its first occurrence (NaN is extreme; the
         last NaN is taken, as PyTorch's kernels do)."""
         if self.stride >= (self.window - 1) * self.dilation + 1:
-            return first_extreme_view(self.view(x, axis), axis + 1, largest)
+            best, first = first_extreme_view(self.view(x, axis), axis + 1, largest)
+            return best, _prefer_input(best, first, axis, largest, self._input_taps())
         # Overlapping windows: a running comparison over the taps; strict, so the first tap wins
         # (and every NaN is taken, so the last NaN wins: `val > best || isnan(val)` in PyTorch).
         taps = self.taps(x, axis)
@@ -175,7 +180,10 @@ class StridedAxis(NamedTuple):
                 better = better | jnp.isnan(tap)
             best = jnp.where(better, tap, best)
             first = jnp.where(better, i, first)
-        return best, first
+        return best, _prefer_input(best, first, axis, largest, self._input_taps())
+
+    def _input_taps(self) -> np.ndarray | None:
+        return first_input_taps(self.out, self.stride, self.dilation, self.lead)
 
     def take(self, p: jax.Array, axis: int, first: jax.Array) -> jax.Array:
         """Tap ``first`` of every window of ``p`` (linear in ``p``)."""
@@ -186,6 +194,32 @@ class StridedAxis(NamedTuple):
         for i, tap in enumerate(taps[1:], 1):
             out = jnp.where(first == i, tap, out)
         return out
+
+
+def first_input_taps(out: int, stride: int, dilation: int, lead: int) -> np.ndarray | None:
+    """The tap of each of ``out`` windows along one axis that is the first at or after input
+    position 0 (``lead`` is the left padding), or None when every window starts inside the input.
+
+    A window whose extreme equals the padding value (-inf, or the integer limit: 0 in uint8)
+    reports this tap, not a padding tap, as PyTorch's kernels do (they start from it and only a
+    strictly greater value moves them). The tap can lie in the right padding when the window
+    holds no input element on this axis; it is always inside the window (``lead <= window // 2``).
+    """
+    starts = np.arange(out) * stride - lead
+    taps = np.where(starts < 0, (-starts + dilation - 1) // dilation, 0)
+    return taps.astype(np.int32) if taps.any() else None
+
+
+def _prefer_input(
+    best: jax.Array, first: jax.Array, axis: int, largest: bool, taps: np.ndarray | None
+) -> jax.Array:
+    """``first`` with the windows whose extreme is the padding value pointed at ``taps``."""
+    if taps is None:
+        return first
+    shape = [1] * best.ndim
+    shape[axis] = taps.size
+    tie = best == jnp.asarray(fill_value(best.dtype, largest), best.dtype)
+    return jnp.where(tie, jnp.asarray(taps.reshape(shape), first.dtype), first)
 
 
 def _end_pad(ndim: int, axis: int, amount: int) -> list[tuple[int, int, int]]:
@@ -240,7 +274,9 @@ def select_extreme(
 
 def strided_axes(geom: Geometry) -> list[StridedAxis]:
     return [
-        StridedAxis(geom.window[a], geom.strides[a], geom.dilation[a], geom.out_shape[a])
+        StridedAxis(
+            geom.window[a], geom.strides[a], geom.dilation[a], geom.out_shape[a], geom.pads[a][0]
+        )
         for a in range(len(geom.window))
     ]
 
@@ -318,6 +354,19 @@ def select_window_extreme(
             better = better | jnp.isnan(tap)
         best = jnp.where(better, tap, best)
         first = jnp.where(better, jnp.uint8(i), first)
+    # A window whose extreme is the padding value points at its first tap inside the input.
+    input_taps = [
+        first_input_taps(geom.out_shape[a], geom.strides[a], geom.dilation[a], geom.pads[a][0])
+        for a in range(rank)
+    ]
+    if any(t is not None for t in input_taps):
+        code = np.zeros(geom.out_shape, np.int64)
+        for a, (k, t) in enumerate(zip(geom.window, input_taps, strict=True)):
+            t = np.zeros(geom.out_shape[a], np.int64) if t is None else t
+            code = code * k + t.reshape([-1 if b == a else 1 for b in range(rank)])
+        code = jnp.asarray(code.reshape(first.shape[1:-1] + (1,)), jnp.uint8)
+        tie = best == jnp.asarray(fill_value(best.dtype, largest), best.dtype)
+        first = jnp.where(tie, code, first)
     offsets, rest = [], first.astype(jnp.int32)
     for k in reversed(geom.window):
         offsets.insert(0, rest % k)
