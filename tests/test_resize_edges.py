@@ -113,6 +113,17 @@ def test_uint8_pil_matches_pillow_on_uint8(method, size):
                                   grey)
 
 
+@pytest.mark.parametrize("method", sorted(_PIL))
+@pytest.mark.parametrize("size", [(3, 21), (2, 21), (5, 30), (9, 40), (17, 3)])
+def test_uint8_pil_takes_pillow_13s_pass_order(method, size):
+    # Pillow 13 resamples H first when the height loses more than twice as many rows as the width
+    # loses columns: (23, 31) -> (3, 21) loses 20 rows and 10 columns (W first), -> (2, 21) 21
+    # and 10 (H first); (5, 30) and (9, 40) go H first, (17, 3) W first. Each pass rounds, so
+    # the other order is off by up to tens of grey levels on these shapes.
+    ref = np.asarray(Image.fromarray(_U8).resize(size[::-1], _PIL[method]))
+    np.testing.assert_array_equal(resize(_U8, size, method, convention="pil"), ref)
+
+
 @pytest.mark.parametrize("method", sorted(_CV))
 @pytest.mark.parametrize("size", [(11, 17), (47, 64)])
 def test_uint8_opencv_matches_cv2_on_uint8(method, size):

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import torch
 import torch.nn.functional as F
 from PIL import Image
 
@@ -173,6 +174,29 @@ def test_scale_factor_on_an_axis_that_keeps_its_size_matches_torch(rng, shape, f
     expected = _torch(x, scale_factor=factor, mode=mode, antialias=antialias)
     y = resize(x, scale=factor, method=mode, antialias=antialias, convention="pytorch")
     _util.assert_close(y, expected, **_F32_COORDS)
+
+
+@pytest.mark.parametrize("factor", [1.0001, 2.0001])
+def test_nearest_scale_that_keeps_or_doubles_the_size_copies_as_torch_2d_and_its_gradient(
+    rng, factor
+):
+    """PyTorch's 1-D nearest forward samples at floor(o / f) here ([0, 1, 2] at 1.0001 gives
+    [0, 0, 1]), but its 2-D forward and its 1-D backward copy the axis (known_gaps): ours is
+    the copy, in 1-D and in 2-D, and its gradient is PyTorch's."""
+    x = _data(rng, (1, 7, 2))
+    y = resize(x, scale=(factor,), method="nearest", convention="pytorch")
+    expected_2d = _torch(x[:, None], scale_factor=(1.0, factor), mode="nearest")[:, 0]
+    np.testing.assert_array_equal(y, expected_2d)
+    np.testing.assert_array_equal(
+        resize(x[:, None], scale=(1.0, factor), method="nearest", convention="pytorch")[:, 0], y)
+    cot = _data(rng, y.shape)
+    tx = torch.from_numpy(np.moveaxis(x, -1, 1).copy()).requires_grad_(True)
+    out = F.interpolate(tx, scale_factor=factor, mode="nearest")
+    (out * torch.from_numpy(np.moveaxis(cot, -1, 1).copy())).sum().backward()
+    grad = jax.grad(lambda v: jnp.sum(
+        resize(v, scale=(factor,), method="nearest", convention="pytorch") * cot))(x)
+    _util.assert_close(grad, np.moveaxis(tx.grad.numpy(), 1, -1))
+    assert not np.array_equal(np.moveaxis(out.detach().numpy(), 1, -1), y)  # the torch defect
 
 
 def test_cubic_a_and_clamp_overrides_reproduce_torch_bicubic(rng):
