@@ -227,7 +227,7 @@ def test_scale_floors_the_output_size():
         (dict(size=(4, 4), antialias=False, convention="pil"), ValueError, "antialias"),
         (dict(size=(4, 4), antialias=True, convention="opencv"), ValueError, "antialias"),
         (dict(size=(4, 4), method="lanczos3", convention="pytorch"), ValueError,
-         "pytorch.*'lanczos3'"),
+         "pytorch.*'lanczos3'.*mode='lanczos'.*convention='pil'"),
         (dict(size=(4, 4), method="nearest", antialias=True, convention="pytorch"), ValueError,
          "antialias"),
         (dict(size=(4, 4), method="nearest", align_corners=True, convention="pytorch"),
@@ -235,6 +235,7 @@ def test_scale_floors_the_output_size():
         (dict(size=(4, 4), method="gaussian", convention="opencv"), ValueError, "gaussian"),
         (dict(size=(4, 4), method=Kernel(kernels.triangle, 0.0)), ValueError, "radius"),
         (dict(size=(4, 4), antialias="yes"), TypeError, "antialias"),
+        (dict(size=(4, 4), recompute_scale=True), ValueError, "recompute_scale.*size"),
     ],
 )
 def test_rejects_bad_arguments(kwargs, error, match):

@@ -57,6 +57,11 @@ def resize_options(
         if value is not None and not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{FN}: `{flag}` must be a bool; got {value!r}.")
     align_corners = bool(align_corners)
+    if size is not None and recompute_scale:
+        # PyTorch raises too: with an explicit size there is no scale to recompute.
+        raise ValueError(
+            f"{FN}: `recompute_scale=True` applies to `scale` only; got it with size={size!r}."
+        )
     if size is not None:
         rank = _v.rank_of(FN, "size", size)
         out_size, scales = _v.int_tuple(FN, "size", size, rank, minimum=1), None

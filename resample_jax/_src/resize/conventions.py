@@ -98,7 +98,12 @@ def resolve(
     have = RESIZE_METHODS[method].conventions if isinstance(method, str) else ("jax",)
     if convention not in have:
         others = [c for c in CONVENTIONS if c in have]
-        raise lacks(convention, f"method {name!r}", f" Conventions that have it: {others}.")
+        hint = ""
+        if convention == "pytorch" and name == "lanczos3":
+            hint = (" PyTorch's mode='lanczos' (2.13+, antialiased) is Pillow's LANCZOS: use "
+                    "convention='pil'.")
+        raise lacks(convention, f"method {name!r}",
+                    f" Conventions that have it: {others}.{hint}")
     table = TABLES[convention]
     if table.two_d_only and rank != 2:
         raise lacks(convention, f"{rank}-D resize", " It resizes 2-D images only.")
