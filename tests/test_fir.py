@@ -221,6 +221,14 @@ def test_filtered_activation_reduces_aliasing():
         (lambda: resample_poly(jnp.ones((4, 4, 1)), 2, 3, window="hanning"), "window"),
         (lambda: resample_poly(jnp.ones((4, 4, 1)), 2, 3, padtype="mean", cval=1.0), "cval"),
         (lambda: firwin(11, 1.0), "cutoff"),
+        (lambda: firwin(11, True), "cutoff"),
+        (lambda: firwin(11, 0.5, window=np.ones(11)), r"\('kaiser', beta\); got"),
+        (lambda: upfirdn(jnp.ones((4, 4, 1)), np.ones(2), cval="0"), "cval"),
+        (lambda: jax.jit(lambda k: upfirdn(jnp.ones((1, 4, 1)), k, up=2, rank=1))(jnp.ones(3)),
+         "`kernel` must be concrete"),
+        (lambda: jax.grad(lambda w: resample_poly(jnp.ones((1, 4, 1)), 2, 1, window=w,
+                                                  rank=1).sum())(jnp.ones(5)),
+         "`window` array must be concrete"),
         (lambda: filtered_activation(jnp.ones((4, 4, 1)), numtaps=4), "numtaps"),
         (lambda: filtered_activation(jnp.ones((4, 4, 1)), "relu"), "activation"),
     ],
@@ -239,3 +247,21 @@ def test_every_mode_matches_scipy_on_a_short_signal():
         with jax.enable_x64(True):
             y = upfirdn(jnp.asarray(x), h, up=up, down=down, mode=mode, rank=1)
         np.testing.assert_allclose(np.asarray(y), ref, rtol=1e-12, atol=1e-12, err_msg=mode)
+
+
+def test_numpy_and_jax_scalars_are_numbers_as_in_scipy():
+    # scipy takes NumPy scalars for cutoff, Kaiser beta and cval, and a window name alone in a
+    # 1-tuple; each gives what the Python number gives.
+    ref = ss.firwin(9, 0.4, window=("kaiser", 5.0))
+    for cutoff, beta in [(np.float32(0.4), np.int64(5)), (jnp.float32(0.4), jnp.asarray(5.0))]:
+        np.testing.assert_allclose(firwin(9, cutoff, window=("kaiser", beta)), ref, rtol=1e-6)
+    np.testing.assert_allclose(firwin(9, 0.4, window=("hamming",)), ss.firwin(9, 0.4),
+                               rtol=1e-12)
+    x = np.arange(1.0, 6.0).reshape(1, 5, 1)
+    h = np.array([1.0, 2.0, 1.0])
+    np.testing.assert_array_equal(
+        upfirdn(x, h, up=2, rank=1, mode="constant", cval=np.float32(2.0)),
+        upfirdn(x, h, up=2, rank=1, mode="constant", cval=2.0))
+    np.testing.assert_array_equal(
+        resample_poly(x, 2, 1, rank=1, padtype="constant", cval=np.float64(1.0)),
+        resample_poly(x, 2, 1, rank=1, padtype="constant", cval=1.0))

@@ -60,6 +60,8 @@ def _parse_window(fn: str, window: Any) -> tuple[str, float | None]:
                 f"{window!r}."
             )
         return name, None
+    if isinstance(window, tuple) and len(window) == 1 and isinstance(window[0], str):
+        return _parse_window(fn, window[0])  # scipy accepts a name alone in a tuple
     if isinstance(window, tuple) and len(window) == 2 and isinstance(window[0], str):
         name = v.check_choice(fn, "window", window[0], WINDOWS)
         if name != "kaiser":
@@ -67,13 +69,14 @@ def _parse_window(fn: str, window: Any) -> tuple[str, float | None]:
                 f"{fn}: only the 'kaiser' window takes a parameter; got {window!r}. Pass "
                 f"{name!r} alone."
             )
-        beta = window[1]
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta >= 0:
-            raise ValueError(f"{fn}: the Kaiser beta must be a number >= 0; got {beta!r}.")
-        return name, float(beta)
+        beta = v.real_scalar(fn, "window", window[1])
+        if beta is None or not beta >= 0:
+            raise ValueError(f"{fn}: the Kaiser beta must be a number >= 0; got {window[1]!r}.")
+        return name, beta
+    taps = "" if fn == "firwin" else ", or a 1-D array of filter taps"
     raise TypeError(
-        f"{fn}: `window` must be a window name {list(WINDOWS)}, ('kaiser', beta), or a 1-D array "
-        f"of filter taps; got {window!r}."
+        f"{fn}: `window` must be a window name {list(WINDOWS)} or ('kaiser', beta){taps}; got "
+        f"{window!r}."
     )
 
 
@@ -105,10 +108,12 @@ def firwin(numtaps: int, cutoff: float, *, window: Any = "hamming") -> np.ndarra
     fn = "firwin"
     if isinstance(numtaps, bool) or not isinstance(numtaps, (int, np.integer)) or numtaps < 1:
         raise ValueError(f"{fn}: `numtaps` must be an int >= 1; got {numtaps!r}.")
-    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float)) or not 0 < cutoff < 1:
+    value = v.real_scalar(fn, "cutoff", cutoff)
+    if value is None or not 0 < value < 1:
         raise ValueError(
             f"{fn}: `cutoff` must be a number in (0, 1) (a fraction of Nyquist); got {cutoff!r}."
         )
+    cutoff = value
     name, beta = _parse_window(fn, window)
     m = np.arange(int(numtaps)) - (int(numtaps) - 1) / 2.0
     h = cutoff * np.sinc(cutoff * m) * _window(name, beta, int(numtaps))
@@ -236,6 +241,12 @@ _DIMS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DH
 
 def _kernel_steps(fn: str, kernel: Any, rank: int):
     """Canonical static kernel steps and the per-axis tap counts."""
+    if v.is_traced(kernel):
+        raise TypeError(
+            f"{fn}: `kernel` must be concrete (NumPy or a concrete JAX array): its taps are built "
+            f"into the computation, so it cannot be a jit argument or be differentiated; got a "
+            f"traced value. Close over it, or for a learnable filter use a convolution."
+        )
     if isinstance(kernel, (tuple, list)) and len(kernel) and not np.isscalar(kernel[0]):
         if len(kernel) != rank:
             raise ValueError(
@@ -345,7 +356,9 @@ def upfirdn(
       x: ``[*batch, *spatial, C]`` floating or complex array.
       kernel: a 1-D array of taps (the same separable filter along every spatial axis), a
         sequence of ``rank`` 1-D arrays (one per axis), or a ``rank``-D array (a full kernel).
-        The kernel is convolved (not correlated) with the zero-inserted signal.
+        The kernel is convolved (not correlated) with the zero-inserted signal. It is static
+        (NumPy or a concrete JAX array; its taps are built into the computation): not a
+        ``jit`` argument, not differentiated.
       up: zero-insertion factor per axis (``up - 1`` zeros after each sample).
       down: subsampling factor per axis.
       padding: ``"full"`` (every sample of the full convolution: ``scipy.signal.upfirdn``'s
@@ -381,8 +394,10 @@ def upfirdn(
     up_t = v.int_tuple(fn, "up", up, rank)
     down_t = v.int_tuple(fn, "down", down, rank)
     mode = v.check_choice(fn, "mode", mode, UPFIRDN_MODES)
-    if isinstance(cval, bool) or not isinstance(cval, (int, float)):
+    value = v.real_scalar(fn, "cval", cval)
+    if value is None:
         raise TypeError(f"{fn}: `cval` must be a real number; got {cval!r}.")
+    cval = value
     steps, taps = _kernel_steps(fn, kernel, rank)
     taps = taps if len(taps) == rank else taps * rank
     pads = _pads(fn, padding, rank, taps, up_t)
@@ -421,11 +436,16 @@ def resample_poly_options(
     padtype = v.check_choice(fn, "padtype", padtype, UPFIRDN_MODES + BACKGROUND_PADTYPES)
     if cval is not None and padtype != "constant":
         raise ValueError(f"{fn}: `cval` is only used with padtype='constant'; got {padtype!r}.")
-    if cval is not None and (isinstance(cval, bool) or not isinstance(cval, (int, float))):
+    if cval is not None and v.real_scalar(fn, "cval", cval) is None:
         raise TypeError(f"{fn}: `cval` must be a real number or None; got {cval!r}.")
     if isinstance(window, (str, tuple)):
         _parse_window(fn, window)
     else:
+        if v.is_traced(window):
+            raise TypeError(
+                f"{fn}: a `window` array must be concrete (its taps are built into the "
+                f"computation); got a traced value. Close over it instead of passing it to jit."
+            )
         window = np.asarray(window)
         if window.ndim != 1 or window.size == 0 or not np.all(np.isfinite(window)):
             raise ValueError(f"{fn}: a `window` array must be 1-D, non-empty and finite.")
@@ -454,10 +474,12 @@ def resample_poly(
       up: upsampling factor (int or one per axis).
       down: downsampling factor (int or one per axis).
       window: ``("kaiser", beta)``, a window name ("hamming", "hann", "blackman", "boxcar") for
-        the designed filter, or a 1-D array used as the filter itself.
+        the designed filter, or a 1-D array used as the filter itself (static, as ``upfirdn``'s
+        kernel).
       padtype: values assumed beyond the ends: "constant" (``cval``, default 0), "symmetric",
         "reflect", "edge", "wrap", or "mean", "median", "maximum", "minimum" (that statistic of
-        each signal along the axis: it is subtracted before filtering and added back).
+        each signal along the axis: it is subtracted before filtering and added back; "mean"
+        only for complex input, where an order statistic has no meaning).
       cval: the constant for ``padtype="constant"``.
       rank: number of spatial axes (1, 2 or 3).
 
@@ -483,7 +505,10 @@ def resample_poly(
     arr = _check_input(fn, x, rank)
     if padtype in BACKGROUND_PADTYPES and padtype != "mean":
         if jnp.issubdtype(arr.dtype, jnp.complexfloating):
-            raise ValueError(f"{fn}: padtype {padtype!r} is not defined for complex inputs.")
+            raise ValueError(
+                f"{fn}: padtype {padtype!r} is not defined for complex inputs (they have no "
+                f"order); use 'mean' or an extension padtype."
+            )
     y = arr
     size = v.spatial_shape(arr, rank)
     for d in range(rank):

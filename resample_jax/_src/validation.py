@@ -125,6 +125,15 @@ def _is_real(v: Any) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
+def real_scalar(fn: str, name: str, value: Any) -> float | None:
+    """A real number given as a Python, NumPy or concrete 0-D JAX scalar, as a float; None for
+    anything else (bools included), for the caller's own message. A traced value is an error."""
+    value = static_value(fn, name, value)
+    if _is_real(value) and not isinstance(value, np.bool_):
+        return float(value)
+    return None
+
+
 def _per_axis(
     fn: str, name: str, value: Any, rank: int, is_entry: Any, convert: Any, kind: tuple[str, str]
 ) -> tuple[Any, ...]:
