@@ -361,3 +361,36 @@ def test_rejects_bad_arguments():
         affine_grid(jnp.zeros(6), 4)
     with pytest.raises(TypeError, match="theta"):
         affine_grid(jnp.zeros((2, 3), jnp.int32), (2, 3))
+
+
+@pytest.mark.parametrize("n,align_corners", [(48, True), (42, True), (47, False), (7, False)])
+def test_reflection_folds_to_the_side_torch_reads_at_the_fold_points(n, align_corners):
+    # Coordinates at and one float32 step inside the right edge: PyTorch reads the last pixels.
+    # Deciding the side from floor(c / span) under jit (a multiply by the rounded reciprocal)
+    # mirrored some of these to pixel 0 (n = 48 with align_corners: 1.0 read pixel 0, not 47).
+    x = np.arange(n, dtype=np.float32).reshape(1, n, 1)
+    coords = np.array([1.0, np.nextafter(np.float32(1.0), np.float32(0.0)), -1.0, 0.999,
+                       1.0 + 2.0 / n, 3.0, -3.0], np.float32)
+    grid = coords.reshape(1, -1, 1)
+    for method, torch_mode in (("linear", "bilinear"), ("nearest", "nearest"),
+                               ("cubic", "bicubic")):
+        ref = F.grid_sample(
+            torch.from_numpy(x.reshape(1, 1, 1, n)),
+            torch.from_numpy(np.stack([coords, np.zeros_like(coords)], -1).reshape(1, 1, -1, 2)),
+            torch_mode, "reflection", align_corners)
+        got = jax.jit(functools.partial(grid_sample, method=method, padding_mode="reflection",
+                                        align_corners=align_corners))(x, grid)
+        _util.assert_close(np.asarray(got)[0, :, 0], ref.numpy()[0, 0, 0], rtol=1e-5, atol=1e-4)
+
+
+def test_identity_grid_with_reflection_reproduces_every_size():
+    # affine_grid's identity then reflection sampling is the identity, as in PyTorch, for every
+    # size up to 128 (38 sizes up to 256 failed at the last row / column before).
+    for n in range(2, 129):
+        x = np.random.default_rng(n).standard_normal((1, n, 2, 1)).astype(np.float32)
+        grid = affine_grid(np.array([[[1.0, 0, 0], [0, 1.0, 0]]], np.float32), (n, 2),
+                           align_corners=True)
+        y = grid_sample(x, grid, "linear", padding_mode="reflection", align_corners=True)
+        # float32 grid points sit within a few ulps of the centres: interpolation error ~1e-5;
+        # a wrong fold reads another pixel (errors of order 1).
+        _util.assert_close(y, x, rtol=1e-4, atol=1e-4)

@@ -64,9 +64,12 @@ def _reflect(c: jax.Array, low: float, span: jax.Array) -> jax.Array:
     span = jnp.where(span > 0.0, span, 1.0)
     c = c - low
     c = jnp.where(c < 0.0, -c, c)
-    extra = jnp.fmod(c, span)
-    even = jnp.fmod(jnp.floor(c / span), 2.0) == 0.0
-    return jnp.where(even, extra + low, span - extra + low)
+    # One period of the fold is 2 * span: fmod is exact, and so is 2 * span - e for e in
+    # (span, 2 * span) (Sterbenz). Deriving the side from floor(c / span) instead disagreed with
+    # the remainder near the fold points, because XLA compiles the division into a multiply by
+    # the rounded reciprocal (a coordinate of 1.0 on a 48-pixel axis read pixel 0, not 47).
+    e = jnp.fmod(c, 2.0 * span)
+    return jnp.where(e > span, 2.0 * span - e, e) + low
 
 
 def _pad_coordinate(
