@@ -335,7 +335,10 @@ def scale_and_translate(
     ``translation = 0``; both run the same engine (static tap tables, no dense matrix) when
     ``scale`` and ``translation`` are concrete. When they are traced (``jit`` arguments, or
     differentiated), the per-axis weight matrix is built in the trace as jax.image does, and the
-    result is differentiable in ``scale`` and ``translation`` too.
+    result is differentiable in ``scale`` and ``translation`` too. Whether a sample lying on an
+    edge (within rounding) is inside is decided in jax.image's arithmetic (the dtype of ``scale``
+    and ``translation``, ``1 / scale`` rounded first); jax.image itself decides some such samples
+    differently eager and under ``jit`` (XLA fuses the arithmetic), and so do we, as it does.
 
     The call ``jax.image.scale_and_translate(img, shape, spatial_dims, s, t, m, aa)`` on an image
     ``[N, H, W, C]`` with ``spatial_dims=(1, 2)`` is ``scale_and_translate(img, shape[1:3], s, t,
@@ -402,9 +405,22 @@ def scale_and_translate(
     recipe = resolve("jax", canon, rank, bool(antialias), False)
     if values["scale"] is None or values["translation"] is None:
         return traced_scale_and_translate(arr, out_size, scale, translation, recipe)
+    dtype = np.dtype(jnp.result_type(float, *(
+        np.asarray(a) if isinstance(a, (tuple, list)) else a for a in (scale, translation))))
     axes = tuple(
-        Axis(n, m, 1 / Fraction(s), None, recipe, Fraction(t))
+        Axis(n, m, 1 / Fraction(s), None, recipe, Fraction(t), _samples_inside(n, m, s, t, dtype))
         for n, m, s, t in zip(in_size, out_size, values["scale"], values["translation"],
                               strict=True)
     )
     return run_axes(arr, axes)
+
+
+def _samples_inside(n: int, m: int, s: float, t: float, dtype: np.dtype) -> tuple[bool, ...]:
+    """Whether each of ``m`` outputs samples inside ``[-0.5, n - 0.5]``, computed as
+    ``jax.image.scale_and_translate`` computes it: in ``dtype`` (float32 unless x64 and float64
+    arguments), ``(o + 0.5) / s - t / s - 0.5`` with ``1 / s`` rounded first. A sample within
+    rounding of an edge is thus in or out exactly as in jax.image and in our traced path."""
+    f = dtype.type
+    inv = f(1.0) / f(s)
+    sample = (np.arange(m, dtype=dtype) + f(0.5)) * inv - f(t) * inv - f(0.5)
+    return tuple(bool(v) for v in (sample >= f(-0.5)) & (sample <= f(n) - f(0.5)))

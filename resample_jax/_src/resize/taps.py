@@ -48,6 +48,10 @@ class Axis:
     # scale_and_translate: output o samples the input at (o + 1/2 - translation) / scale (pixel j
     # spans [j, j+1]), and outputs whose sample lies outside [0, n_in] are zero.
     translation: Fraction | None = None
+    # scale_and_translate: which outputs sample inside the input, decided as jax.image does (in
+    # the floating dtype of scale and translation), so a sample on the edge counts the same
+    # eager, under jit and in jax.image. None: decided exactly from the sample positions.
+    inside: tuple[bool, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,8 @@ def _finish(a: Axis, lo: np.ndarray, w: np.ndarray, cs: list[Fraction]) -> Taps:
     safe = np.abs(total) > TINY_WEIGHT_SUM
     if a.translation is not None:
         # jax.image.scale_and_translate zeroes outputs that sample outside the input.
-        safe &= np.array([0 <= c <= n for c in cs], dtype=bool)
+        inside = a.inside if a.inside is not None else [0 <= c <= n for c in cs]
+        safe &= np.array(inside, dtype=bool)
     norm = np.where(safe, 1.0 / np.where(safe, total, 1.0), 0.0)
     return Taps(lo, w, norm, pad)
 

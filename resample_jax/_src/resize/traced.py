@@ -30,7 +30,10 @@ def dense_weights(n: int, m: int, scale: jax.Array, translation: jax.Array, r: R
         t = (j + 0.5 - centre[:, None]) / widen
         w = r.kernel.user.fn(t) if r.kernel.name == "user" else r.kernel(t)
     total = w.sum(axis=1)
-    keep = (jnp.abs(total) > TINY_WEIGHT_SUM) & (centre >= 0) & (centre <= n)
+    # In or out of the input as jax.image decides it (its rounding, so an edge sample agrees
+    # with jax.image and with the concrete path's _samples_inside).
+    sample = (jnp.arange(m, dtype=inv.dtype) + 0.5) * inv - translation * inv - 0.5
+    keep = (jnp.abs(total) > TINY_WEIGHT_SUM) & (sample >= -0.5) & (sample <= n - 0.5)
     return jnp.where(keep[:, None], w / jnp.where(keep, total, 1.0)[:, None], 0.0)
 
 
