@@ -129,7 +129,7 @@ def real_scalar(fn: str, name: str, value: Any) -> float | None:
     """A real number given as a Python, NumPy or concrete 0-D JAX scalar, as a float; None for
     anything else (bools included), for the caller's own message. A traced value is an error."""
     value = static_value(fn, name, value)
-    if _is_real(value) and not isinstance(value, np.bool_):
+    if _is_real(value):  # NumPy's bool is not a numbers.Real
         return float(value)
     return None
 

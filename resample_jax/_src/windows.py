@@ -108,11 +108,12 @@ def geometry(
         if o < 1:
             # In ceil mode the last window may reach up to `stride - 1` cells past the padded
             # input (a partial window), as in PyTorch; only a call left with no window fails.
+            ceil_helps = not ceil_mode and e - padded < s
             raise ValueError(
                 f"{fn}: the window (extent {eff} with dilation {dilation}) is larger than the "
                 f"padded input (input {in_shape} with padding {pads}) and leaves no output"
-                f"{'' if ceil_mode else ' (ceil_mode=False)'}; use a smaller `window_shape` or "
-                f"`dilation`, more `padding`{'' if ceil_mode else ', or ceil_mode=True'}."
+                f"{' (ceil_mode=False)' if ceil_helps else ''}; use a smaller `window_shape` or "
+                f"`dilation`, more `padding`{', or ceil_mode=True' if ceil_helps else ''}."
             )
         out.append(o)
         hi_used.append((o - 1) * s + e - lo - n)
@@ -210,6 +211,11 @@ def first_input_taps(out: int, stride: int, dilation: int, lead: int) -> np.ndar
     return taps.astype(np.int32) if taps.any() else None
 
 
+def _is_padding_value(best: jax.Array, largest: bool) -> jax.Array:
+    """Where an extreme equals the padding value (so a padding tap may have been chosen)."""
+    return best == jnp.asarray(fill_value(best.dtype, largest), best.dtype)
+
+
 def _prefer_input(
     best: jax.Array, first: jax.Array, axis: int, largest: bool, taps: np.ndarray | None
 ) -> jax.Array:
@@ -218,8 +224,8 @@ def _prefer_input(
         return first
     shape = [1] * best.ndim
     shape[axis] = taps.size
-    tie = best == jnp.asarray(fill_value(best.dtype, largest), best.dtype)
-    return jnp.where(tie, jnp.asarray(taps.reshape(shape), first.dtype), first)
+    taps = jnp.asarray(taps.reshape(shape), first.dtype)
+    return jnp.where(_is_padding_value(best, largest), taps, first)
 
 
 def _end_pad(ndim: int, axis: int, amount: int) -> list[tuple[int, int, int]]:
@@ -365,8 +371,7 @@ def select_window_extreme(
             t = np.zeros(geom.out_shape[a], np.int64) if t is None else t
             code = code * k + t.reshape([-1 if b == a else 1 for b in range(rank)])
         code = jnp.asarray(code.reshape(first.shape[1:-1] + (1,)), jnp.uint8)
-        tie = best == jnp.asarray(fill_value(best.dtype, largest), best.dtype)
-        first = jnp.where(tie, code, first)
+        first = jnp.where(_is_padding_value(best, largest), code, first)
     offsets, rest = [], first.astype(jnp.int32)
     for k in reversed(geom.window):
         offsets.insert(0, rest % k)

@@ -46,11 +46,10 @@ class Axis:
     scale: float | None  # the user's scale factor when coordinates use it
     recipe: Recipe
     # scale_and_translate: output o samples the input at (o + 1/2 - translation) / scale (pixel j
-    # spans [j, j+1]), and outputs whose sample lies outside [0, n_in] are zero.
+    # spans [j, j+1]), and the outputs whose sample lies outside the input are zero; `inside`
+    # says which are in, decided as jax.image does (in the floating dtype of scale and
+    # translation), so a sample on the edge counts as in jax.image. Both set, or neither.
     translation: Fraction | None = None
-    # scale_and_translate: which outputs sample inside the input, decided as jax.image does (in
-    # the floating dtype of scale and translation), so a sample on the edge counts the same
-    # eager, under jit and in jax.image. None: decided exactly from the sample positions.
     inside: tuple[bool, ...] | None = None
 
 
@@ -152,10 +151,10 @@ def kernel_taps(a: Axis) -> Taps:
         first = np.trunc(c - support + 0.5)[:, None]
         stop = np.trunc(c + support + 0.5)[:, None]
         w = np.where((j >= first) & (j < stop), w, 0.0)
-    return _finish(a, lo, w, cs)
+    return _finish(a, lo, w)
 
 
-def _finish(a: Axis, lo: np.ndarray, w: np.ndarray, cs: list[Fraction]) -> Taps:
+def _finish(a: Axis, lo: np.ndarray, w: np.ndarray) -> Taps:
     """Trims all-zero tap columns and computes the normalisation for the border rule."""
     n = a.n_in
     nonzero = np.flatnonzero(np.any(w != 0, axis=0))
@@ -172,10 +171,9 @@ def _finish(a: Axis, lo: np.ndarray, w: np.ndarray, cs: list[Fraction]) -> Taps:
         total = w.sum(axis=1)
         pad = "edge"
     safe = np.abs(total) > TINY_WEIGHT_SUM
-    if a.translation is not None:
+    if a.inside is not None:
         # jax.image.scale_and_translate zeroes outputs that sample outside the input.
-        inside = a.inside if a.inside is not None else [0 <= c <= n for c in cs]
-        safe &= np.array(inside, dtype=bool)
+        safe &= np.array(a.inside, dtype=bool)
     norm = np.where(safe, 1.0 / np.where(safe, total, 1.0), 0.0)
     return Taps(lo, w, norm, pad)
 
@@ -193,7 +191,7 @@ def area_taps(a: Axis) -> Taps:
     lf = np.array([float(v) for v in left])[:, None]
     rf = np.array([float(v) for v in right])[:, None]
     w = np.maximum(0.0, np.minimum(rf, j + 1.0) - np.maximum(lf, j))
-    return _finish(a, lo, w, cs)
+    return _finish(a, lo, w)
 
 
 def adaptive_taps(a: Axis) -> Taps:
