@@ -84,7 +84,13 @@ def resolve_sr_methods(config) -> list[str]:
 
 def build_sr(config, method: str, rngs: nnx.Rngs) -> nnx.Module:
     return rmodels.SRNet(
-        config.arch, config.scale, upsampler=method, channels=1, residual=config.residual, rngs=rngs
+        config.arch,
+        config.scale,
+        upsampler=method,
+        channels=1,
+        residual=config.residual,
+        residual_gain=config.residual_gain if config.residual else 0.0,
+        rngs=rngs,
     )
 
 

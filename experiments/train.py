@@ -523,6 +523,13 @@ def _check_same_config(workdir: Path, config: configs.Config) -> None:
     ]
     if saved.get("task") != now["task"]:
         differ = ["task"]
+    elif missing := [k for k in now if k not in configs.SELECTION_FIELDS and k not in saved]:
+        flags = ", ".join(f"--{k.replace('_', '-')}" for k in missing)
+        raise ConfigError(
+            f"workdir {str(workdir)!r} was written by an older runner that had no {flags} (now "
+            f"{', '.join(configs.show(now[k]) for k in missing)}); its runs cannot be resumed or "
+            "reported with this one. Use another --workdir."
+        )
     if differ:
         flags = ", ".join(
             f"--{k.replace('_', '-')} {configs.show(saved[k])} (now {configs.show(now[k])})"

@@ -39,6 +39,7 @@ TINY = [
         (["sr", "--scale", "0"], "--scale 0: must be an integer >= 2."),
         (["sr", "--scale", "-2"], "--scale -2: must be an integer >= 2."),
         (["sr", "--learning-rate", "-1"], "--learning-rate -1.0: must be a finite number > 0."),
+        (["sr", "--residual-gain", "inf"], "--residual-gain inf: must be a finite number."),
         (["sr", "--test-images", "lena"], "--test-images: unknown name 'lena'; valid: ["),
         (["sr", "--train-images", "astronot"], "Did you mean 'astronaut'?"),
         (
@@ -98,6 +99,22 @@ def test_workdir_refuses_to_mix_configurations(tmp_path, capsys, monkeypatch):
     assert str(tmp_path) in err and "--steps 4 (now 50)" in err
     # Selection flags add runs and are allowed: the check passes with other seeds.
     train._check_same_config(tmp_path, dataclasses.replace(config, seeds=(0, 1, 2)))
+
+
+def test_workdir_of_an_older_runner_without_a_training_field_is_refused(tmp_path, capsys):
+    # A runner before --residual-gain wrote no such field; its nets started from another
+    # initialisation and its checkpoints lack the gain, so mixing or resuming would be wrong.
+    saved = configs.to_dict(configs.from_namespace(configs.SRConfig, _parse(["sr", *TINY])))
+    del saved["residual_gain"]
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    assert cli.main(["sr", *TINY, "--workdir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "older runner that had no --residual-gain (now 0.0)" in err and str(tmp_path) in err
+    # A saved selection field may be absent: selection flags only add runs.
+    del saved["log_every"]
+    saved["residual_gain"] = 0.0
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    train._check_same_config(tmp_path, configs.from_dict({**saved, "log_every": 20}))
 
 
 def _parse(argv):

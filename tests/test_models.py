@@ -66,6 +66,47 @@ def test_residual_sr_net_with_zero_weights_is_bicubic():
     _util.assert_close(net(lr), jax.image.resize(lr, (10, 12, 2), "cubic"))
 
 
+@pytest.mark.parametrize("arch", ["srcnn", "fsrcnn", "espcn", "edsr"])
+def test_untrained_residual_sr_net_is_bicubic_and_its_gain_has_a_gradient(arch):
+    # residual_gain=0 (the default): out = bicubic(lr) + 0 * branch(lr), so the untrained net is
+    # jax.image's bicubic (the independent reference; to float rounding, the summation orders
+    # differ), whatever the random branch gives.
+    lr = jnp.asarray(RNG.uniform(0.1, 0.9, (2, 5, 6, 1)), jnp.float32)
+    net = models.SRNet(arch, 2, residual=True, rngs=nnx.Rngs(0))
+    bicubic = jax.image.resize(lr, (2, 10, 12, 1), "cubic")
+    _util.assert_close(net(lr), bicubic, rtol=0, atol=1e-6)
+    # d/dg sum(w * (g * branch + bicubic)) = sum(w * branch): the branch is read off the same net
+    # with the gain set to 1, so training can start although every other gradient is 0 at g = 0.
+    w = jnp.asarray(RNG.standard_normal(bicubic.shape), jnp.float32)
+    grads = nnx.grad(lambda m: jnp.sum(w * m(lr)))(net)
+    net.gain[...] = jnp.ones(())
+    _util.assert_close(grads.gain[...], jnp.sum(w * (net(lr) - bicubic)), rtol=1e-4)
+    rest = [g for path, g in nnx.to_flat_state(grads) if path[-1] != "gain"]
+    assert rest and all(not np.any(np.asarray(g)) for g in rest)
+
+
+def test_residual_gain_scales_the_branch_linearly():
+    # out(g) = bicubic + g * branch: out(1) - out(0) = 4 * (out(0.25) - out(0)).
+    lr = jnp.asarray(RNG.uniform(0.1, 0.9, (4, 7, 1)), jnp.float32)
+    outs = {
+        g: models.SRNet("edsr", 3, residual=True, residual_gain=g, rngs=nnx.Rngs(1))(lr)
+        for g in (0.0, 0.25, 1.0)
+    }
+    assert float(jnp.std(outs[1.0] - outs[0.0])) > 1e-2
+    _util.assert_close(outs[1.0] - outs[0.0], 4 * (outs[0.25] - outs[0.0]), rtol=1e-4, atol=1e-5)
+
+
+def test_residual_gain_is_validated():
+    with pytest.raises(ValueError, match="residual_gain.*needs residual=True"):
+        models.SRNet("espcn", 2, residual_gain=1.0, rngs=nnx.Rngs(0))
+    with pytest.raises(TypeError, match="residual_gain.*Python float; got str"):
+        models.SRNet("espcn", 2, residual=True, residual_gain="0", rngs=nnx.Rngs(0))
+    with pytest.raises(TypeError, match="residual_gain.*got bool"):
+        models.SRNet("espcn", 2, residual=True, residual_gain=True, rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="residual_gain.*finite; got nan"):
+        models.SRNet("espcn", 2, residual=True, residual_gain=float("nan"), rngs=nnx.Rngs(0))
+
+
 def test_sr_net_rejects_unknown_arch_and_unpaired_unpool():
     with pytest.raises(ValueError, match="Did you mean 'espcn'"):
         models.SRNet("espnc", 2, rngs=nnx.Rngs(0))
