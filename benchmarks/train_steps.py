@@ -150,11 +150,13 @@ def _torch_sr():
             # One bias per output channel after the shuffle, as resample_jax's SubPixelConv.
             self.c3 = nn.Conv2d(32, s * s, 3, padding=1, bias=False)
             self.b3 = nn.Parameter(torch.zeros(1, 1, 1, 1))
+            # The learned gain on the residual branch, starting at 0, as SRNet's residual_gain.
+            self.gain = nn.Parameter(torch.zeros(()))
 
         def forward(self, lr):
             h = torch.tanh(self.c2(torch.tanh(self.c1(lr))))
             up = F.interpolate(lr, scale_factor=s, mode="bicubic", align_corners=False)
-            return F.pixel_shuffle(self.c3(h), s) + self.b3 + up
+            return self.gain * (F.pixel_shuffle(self.c3(h), s) + self.b3) + up
 
     x, y = (_nchw(a) for a in _sr_batch(config))
     return _torch_train(ESPCN(), F.mse_loss, x, y, config.learning_rate)
