@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -368,10 +369,12 @@ class SRNet(nnx.Module):
         rngs: nnx.Rngs,
     ):
         fn = "SRNet"
-        if isinstance(residual_gain, bool) or not isinstance(residual_gain, int | float):
+        if isinstance(residual_gain, bool) or not isinstance(residual_gain, numbers.Real):
             raise TypeError(
-                f"{fn}: `residual_gain` must be a Python float; got {type(residual_gain).__name__}."
+                f"{fn}: `residual_gain` must be a real number (a Python or NumPy float); got "
+                f"{type(residual_gain).__name__}."
             )
+        residual_gain = float(residual_gain)
         if not math.isfinite(residual_gain):
             raise ValueError(f"{fn}: `residual_gain` must be finite; got {residual_gain!r}.")
         if not residual and residual_gain != 0.0:

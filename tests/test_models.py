@@ -99,12 +99,15 @@ def test_residual_gain_scales_the_branch_linearly():
 def test_residual_gain_is_validated():
     with pytest.raises(ValueError, match="residual_gain.*needs residual=True"):
         models.SRNet("espcn", 2, residual_gain=1.0, rngs=nnx.Rngs(0))
-    with pytest.raises(TypeError, match="residual_gain.*Python float; got str"):
+    with pytest.raises(TypeError, match="residual_gain.*real number .*; got str"):
         models.SRNet("espcn", 2, residual=True, residual_gain="0", rngs=nnx.Rngs(0))
     with pytest.raises(TypeError, match="residual_gain.*got bool"):
         models.SRNet("espcn", 2, residual=True, residual_gain=True, rngs=nnx.Rngs(0))
     with pytest.raises(ValueError, match="residual_gain.*finite; got nan"):
         models.SRNet("espcn", 2, residual=True, residual_gain=float("nan"), rngs=nnx.Rngs(0))
+    # NumPy scalars are real numbers too; the gain is stored as float32.
+    net = models.SRNet("espcn", 2, residual=True, residual_gain=np.float32(0.5), rngs=nnx.Rngs(0))
+    assert net.gain[...].dtype == jnp.float32 and float(net.gain[...]) == 0.5
 
 
 def test_sr_net_rejects_unknown_arch_and_unpaired_unpool():
