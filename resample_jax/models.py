@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -369,12 +368,13 @@ class SRNet(nnx.Module):
         rngs: nnx.Rngs,
     ):
         fn = "SRNet"
-        if isinstance(residual_gain, bool) or not isinstance(residual_gain, numbers.Real):
+        gain = validation.real_scalar(fn, "residual_gain", residual_gain)
+        if gain is None:
             raise TypeError(
                 f"{fn}: `residual_gain` must be a real number (a Python or NumPy float); got "
                 f"{type(residual_gain).__name__}."
             )
-        residual_gain = float(residual_gain)
+        residual_gain = gain
         if not math.isfinite(residual_gain):
             raise ValueError(f"{fn}: `residual_gain` must be finite; got {residual_gain!r}.")
         if not residual and residual_gain != 0.0:
@@ -572,12 +572,8 @@ class FCN(nnx.Module):
         stage = len(self.downs)
         for i, (score, up) in enumerate(zip(self.skip_scores, self.skip_ups, strict=True)):
             skip = score(pooled[3 - i])
-            s = skip + match_size(
-                _resample(up, s, rngs=rngs, stage=stage + i),
-                skip,
-                mode="crop_or_pad",
-                rank=self.rank,
-            )
+            s = skip + match_size(_resample(up, s, rngs=rngs, stage=stage + i), skip,
+                                  mode="crop_or_pad", rank=self.rank)
         s = _resample(self.final_up, s, rngs=rngs, stage=stage + len(self.skip_ups))
         return match_size(s, x, mode="crop_or_pad", rank=self.rank)
 
