@@ -188,6 +188,13 @@ def validate(config: Config) -> None:
             raise _error("patch_size", config.patch_size, "must be an integer >= 1.")
         if not math.isfinite(config.residual_gain):
             raise _error("residual_gain", config.residual_gain, "must be a finite number.")
+        if config.residual_gain != 0 and not config.residual:
+            raise _error(
+                "residual_gain",
+                config.residual_gain,
+                "the gain scales the residual branch; with --no-residual there is none "
+                "(leave --residual-gain at 0, or drop --no-residual).",
+            )
         _check_names("train_images", config.train_images, PHOTO_NAMES)
         scales = config.train_scales
         if not scales or len(set(scales)) != len(scales) or not all(0 < f <= 1 for f in scales):

@@ -89,7 +89,7 @@ def build_sr(config, method: str, rngs: nnx.Rngs) -> nnx.Module:
         upsampler=method,
         channels=1,
         residual=config.residual,
-        residual_gain=config.residual_gain if config.residual else 0.0,
+        residual_gain=config.residual_gain,
         rngs=rngs,
     )
 

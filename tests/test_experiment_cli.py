@@ -40,6 +40,11 @@ TINY = [
         (["sr", "--scale", "-2"], "--scale -2: must be an integer >= 2."),
         (["sr", "--learning-rate", "-1"], "--learning-rate -1.0: must be a finite number > 0."),
         (["sr", "--residual-gain", "inf"], "--residual-gain inf: must be a finite number."),
+        (
+            ["sr", "--no-residual", "--residual-gain", "0.5"],
+            "--residual-gain 0.5: the gain scales the residual branch; with --no-residual there "
+            "is none",
+        ),
         (["sr", "--test-images", "lena"], "--test-images: unknown name 'lena'; valid: ["),
         (["sr", "--train-images", "astronot"], "Did you mean 'astronaut'?"),
         (
