@@ -85,7 +85,7 @@ def test_complex_gradient_is_the_real_gradient_on_each_part(rng):
 _RNG = np.random.default_rng(7)
 _U8 = _RNG.integers(0, 256, (23, 31, 3), dtype=np.uint8)
 _PIL = {"linear": Image.BILINEAR, "cubic": Image.BICUBIC, "lanczos3": Image.LANCZOS,
-        "area": Image.BOX}
+        "area": Image.BOX, "hamming": Image.HAMMING}
 _CV = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos4": cv2.INTER_LANCZOS4,
        "area": cv2.INTER_AREA}
 

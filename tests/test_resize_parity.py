@@ -214,6 +214,7 @@ PIL_FILTERS = {
     "cubic": Image.Resampling.BICUBIC,
     "lanczos3": Image.Resampling.LANCZOS,
     "area": Image.Resampling.BOX,
+    "hamming": Image.Resampling.HAMMING,
 }
 
 
@@ -239,6 +240,7 @@ def test_matches_pillow(rng, method, pair):
 
 CV_FLAGS = {
     "nearest": cv2.INTER_NEAREST,
+    "nearest-exact": cv2.INTER_NEAREST_EXACT,
     "linear": cv2.INTER_LINEAR,
     "cubic": cv2.INTER_CUBIC,
     "area": cv2.INTER_AREA,
@@ -254,6 +256,39 @@ def test_matches_opencv(rng, method, pair):
     x = _data(rng, (h, w, 3))
     expected = cv2.resize(x, (ow, oh), interpolation=CV_FLAGS[method])
     _util.assert_close(resize(x, (oh, ow), method, convention="opencv"), expected, **_F32_COORDS)
+
+
+# cv2.resize(a, None, fx=fx, fy=fy) == resize(x, scale=(fy, fx), convention="opencv"). Output
+# sizes by hand, round(in * f) half to even (OpenCV's cvRound): 7 * 0.5 = 3.5 -> 4 and
+# 5 * 0.5 = 2.5 -> 2 (OpenCV's integer-step area path); 5 * 0.55 = 2.75 -> 3, whose last cell
+# runs past the input; 4 * 1.1 = 4.4 -> 4, an axis that keeps its size but whose step 1 / 1.1 < 1
+# sends INTER_AREA to its two-tap rule on both axes; (6, 4) under (1.05, 1.1) keeps both sizes,
+# which OpenCV copies whatever fx, fy are; 3 * 2.5 = 7.5 -> 8 and 5 * 1.7 = 8.5 -> 8.
+CV_FX_CASES = [
+    ((7, 5), (0.5, 0.5), (4, 2)),
+    ((5, 11), (0.55, 0.3), (3, 3)),
+    ((4, 9), (1.1, 0.45), (4, 4)),
+    ((6, 4), (1.05, 1.1), (6, 4)),
+    ((3, 5), (2.5, 1.7), (8, 8)),
+]
+
+
+@pytest.mark.parametrize("method", list(CV_FLAGS))
+@pytest.mark.parametrize("case", CV_FX_CASES, ids=str)
+def test_matches_opencv_fx_fy(rng, method, case):
+    (h, w), (fy, fx), out = case
+    x = _data(rng, (h, w, 3))
+    expected = cv2.resize(x, None, fx=fx, fy=fy, interpolation=CV_FLAGS[method])
+    assert expected.shape[:2] == out
+    got = resize(x, scale=(fy, fx), method=method, convention="opencv")
+    _util.assert_close(got, expected, **_F32_COORDS)
+    if out == (h, w):
+        np.testing.assert_array_equal(got, x)
+
+
+def test_opencv_scale_rounds_to_zero_raises():
+    with pytest.raises(ValueError, match=r"round\(in \* scale\), as cv2.resize's fx / fy"):
+        resize(np.ones((4, 4, 1), np.float32), scale=0.1, convention="opencv")
 
 
 # ------------------------------------------------------------------------------ TensorFlow

@@ -73,6 +73,14 @@ def lanczos(t: Any, n: int) -> Any:
     return xp.where(xp.abs(t) < n, xp.sinc(t) * xp.sinc(t / n), 0.0)
 
 
+def hamming(t: Any) -> Any:
+    """Hamming-windowed sinc, ``sinc(t) * (0.54 + 0.46 cos(pi t))`` on ``|t| < 1``, support radius
+    1 (Pillow's HAMMING filter; Hamming's window on a single lobe)."""
+    xp = _xp(t)
+    x = xp.abs(t)
+    return xp.where(x < 1.0, xp.sinc(x) * (0.54 + 0.46 * xp.cos(np.pi * x)), 0.0)
+
+
 def gaussian(t: Any, sigma: float = 0.5) -> Any:
     """Gaussian kernel ``exp(-t^2 / (2 sigma^2))``, truncated at ``3 sigma`` (unnormalised)."""
     xp = _xp(t)
@@ -108,6 +116,7 @@ BUILTIN = {
     "box": Kernel(box, 0.5),
     "cubic": cubic_kernel(-0.5),
     "mitchell": Kernel(mitchell_netravali, 2.0),
+    "hamming": Kernel(hamming, 1.0),
     "gaussian": gaussian_kernel(0.5),
     **{f"lanczos{n}": lanczos_kernel(n) for n in (2, 3, 4, 5)},
 }

@@ -121,13 +121,15 @@ def resize(
                     ``scale_factor=f`` == ``scale=f`` (``recompute_scale_factor=True`` ==
                     ``recompute_scale=True``)
     Pillow          ``Image.fromarray(a, "F").resize((w, h), R)`` per channel, for R in NEAREST,
-                    BILINEAR, BICUBIC, LANCZOS, BOX ==
+                    BILINEAR, BICUBIC, LANCZOS, BOX, HAMMING ==
                     ``resize(x, (h, w), m, convention="pil")`` with m = nearest, linear,
-                    cubic, lanczos3, area
+                    cubic, lanczos3, area, hamming
     OpenCV          ``cv2.resize(a, (w, h), interpolation=I)`` for I in INTER_NEAREST,
-                    INTER_LINEAR, INTER_CUBIC, INTER_AREA, INTER_LANCZOS4 ==
-                    ``resize(x, (h, w), m, convention="opencv")`` with m = nearest, linear,
-                    cubic, area, lanczos4
+                    INTER_NEAREST_EXACT, INTER_LINEAR, INTER_CUBIC, INTER_AREA, INTER_LANCZOS4
+                    == ``resize(x, (h, w), m, convention="opencv")`` with m = nearest,
+                    nearest-exact, linear, cubic, area, lanczos4; ``cv2.resize(a, None,
+                    fx=fx, fy=fy, interpolation=I)`` == ``resize(x, scale=(fy, fx),
+                    method=m, convention="opencv")``
     ==============  ==========================================================================
 
     What each convention implies:
@@ -172,8 +174,10 @@ def resize(
         lanczos, mitchellcubic, ...), or a :class:`Kernel` (convention "jax").
       scale: per-axis scale factors, a float (2-D) or a tuple of 1 to 3 positive floats. The output
         size is ``floor(in * scale)``, as PyTorch computes it (88 * (120 / 88) gives 119; pass
-        ``size`` to be exact). Coordinates then use ``1 / scale`` as PyTorch's and ONNX's do,
-        unless ``recompute_scale`` is True.
+        ``size`` to be exact); under ``convention="opencv"`` it is ``round(in * scale)`` (half to
+        even, as ``cv2.resize``'s ``fx`` / ``fy``), and an image whose size does not change is
+        returned as it is, as OpenCV copies it. Coordinates then use ``1 / scale`` as PyTorch's,
+        OpenCV's and ONNX's do, unless ``recompute_scale`` is True.
       antialias: widen the kernel by ``in / out`` when downsampling (and renormalise). Default: the
         convention's (jax True, tensorflow False, pytorch False, pil True, opencv False). No effect
         on nearest and area.
@@ -195,8 +199,9 @@ def resize(
 
     Raises:
       ValueError: both or neither of ``size``/``scale``; a size or scale of the wrong length, or
-        not positive, or an output size of 0 (``floor(in * scale) == 0``; zero-size outputs are an
-        error, not an empty array); an input with a zero-size spatial axis; an unknown method,
+        not positive, or an output size of 0 (``floor(in * scale) == 0``, ``round`` under
+        opencv; zero-size outputs are an error, not an empty array); an input with a zero-size
+        spatial axis; an unknown method,
         convention or option (with the closest valid name); a combination the chosen library lacks;
         conflicting options.
       TypeError: non-integer sizes, a non-array input, an integer input with a smoothing method
@@ -233,23 +238,34 @@ def resize(
             f"{FN}: `x` has an empty spatial axis (shape {tuple(arr.shape)}); there is nothing to "
             "interpolate from."
         )
+    convention = convention.lower()
     if scales is not None:
-        out_size = tuple(math.floor(float(n) * s) for n, s in zip(in_size, scales, strict=True))
+        # OpenCV rounds (cvRound: half to even, as Python's round); PyTorch and the rest floor.
+        rounded = convention == "opencv"
+        size_of = round if rounded else math.floor
+        out_size = tuple(size_of(float(n) * s) for n, s in zip(in_size, scales, strict=True))
         if any(v < 1 for v in out_size):
+            rule = "round(in * scale), as cv2.resize's fx / fy" if rounded else "floor(in * scale)"
             raise ValueError(
                 f"{FN}: `scale`={scale!r} gives an output size {out_size} for input size "
-                f"{in_size} (floor(in * scale)); every output size must be >= 1."
+                f"{in_size} ({rule}); every output size must be >= 1."
             )
-    convention = convention.lower()
+        if rounded and out_size == in_size and not recompute_scale:
+            # cv2.resize copies an image whose size does not change, whatever fx and fy are.
+            return arr
     peer_uint8 = arr.dtype == jnp.uint8 and convention in ("pil", "opencv")
     if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.inexact) and not peer_uint8:
         raise TypeError(
             f"{FN}: method {method!r} needs a floating (or complex) input; got dtype {arr.dtype}. "
             "Cast it, or use method='nearest' (which keeps integer dtypes)."
         )
-    if recipe.kind == "cv_area" and any(o > n for n, o in zip(in_size, out_size, strict=True)):
-        recipe = replace(recipe, kind="cv_area_up")
     use_scale = scales is not None and not recompute_scale
+    # OpenCV's INTER_AREA averages (fractional coverage) only when no axis's step 1 / fx is below
+    # 1; otherwise every axis takes its two-tap rule.
+    grows = (any(1.0 / s < 1.0 for s in scales) if use_scale
+             else any(o > n for n, o in zip(in_size, out_size, strict=True)))
+    if recipe.kind == "cv_area" and grows:
+        recipe = replace(recipe, kind="cv_area_up")
     if recipe.arith == "jax" and use_scale:
         recipe = replace(recipe, arith="exact")
     # PyTorch's separable kernels (linear and every antialiased mode) copy an axis whose size does
@@ -257,8 +273,11 @@ def resize(
     copies_same_size = (convention == "pytorch" and recipe.kind == "kernel"
                         and (recipe.antialias or recipe.kernel.name == "triangle"))
 
+    # OpenCV's INTER_NEAREST_EXACT maps with in / out of the rounded size, whatever fx / fy are.
+    sizes_only = convention == "opencv" and recipe.kind == "nearest" and recipe.arith == "pil"
+
     def axis(n: int, m: int, s: float | None) -> Axis:
-        if use_scale and not (copies_same_size and n == m):
+        if use_scale and not sizes_only and not (copies_same_size and n == m):
             return Axis(n, m, Fraction(1.0 / s), s, recipe)
         return Axis(n, m, Fraction(n, m), None, recipe)
 

@@ -73,6 +73,10 @@ TABLES = {
     }, fixed_antialias=" Pillow always antialiases.", two_d_only=True, align_corners=False),
     "opencv": Convention("cv2.resize", False, {
         "nearest": replace(_TORCH_NEAREST, arith="opencv"),
+        # INTER_NEAREST_EXACT: Pillow's rule (half-pixel, source position by repeated addition in
+        # double), from the sizes even when fx / fy are given; equal to cv2 on every size pair up
+        # to 400 and 20,000 random ones up to 6,000 (OpenCV 5.0).
+        "nearest-exact": Recipe("nearest", nearest_mode="round_prefer_ceil", arith="pil"),
         "area": Recipe("cv_area", border="clamp"),
         "kernel": Recipe("kernel", kernel=_KEYS_075, border="clamp"),
     }, fixed_antialias=" OpenCV never antialiases (use 'area').", two_d_only=True,

@@ -42,8 +42,9 @@ RESIZE_METHODS: Mapping[str, ResizeMethodInfo] = MappingProxyType(
             ),
             ResizeMethodInfo(
                 "nearest-exact", ("nearest_exact",), None,
-                "Nearest neighbour with half-pixel centres, floor((dst + 0.5) * in / out).",
-                ("jax", "pytorch"),
+                "Nearest neighbour with half-pixel centres, floor((dst + 0.5) * in / out) "
+                "(OpenCV's INTER_NEAREST_EXACT under convention 'opencv').",
+                ("jax", "pytorch", "opencv"),
             ),
             ResizeMethodInfo(
                 "linear", ("bilinear", "trilinear", "triangle"), 1.0,
@@ -79,6 +80,11 @@ RESIZE_METHODS: Mapping[str, ResizeMethodInfo] = MappingProxyType(
                 "mitchell", ("mitchellcubic",), 2.0,
                 "Mitchell-Netravali cubic, B = C = 1/3.", ("jax", "tensorflow"),
             ),
+            ResizeMethodInfo(
+                "hamming", (), 1.0,
+                "Hamming-windowed sinc on one lobe, radius 1 (Pillow's HAMMING).",
+                ("jax", "pil"),
+            ),
         )
     }
 )
@@ -91,14 +97,15 @@ ALIASES = {
 }
 
 # Radius of each named kernel in input pixels at scale 1 (lanczos: its lobe count).
-_RADIUS = {"triangle": 1.0, "keys": 2.0, "gaussian": 1.5, "mitchell": 2.0, "pil_box": 0.5}
+_RADIUS = {"triangle": 1.0, "keys": 2.0, "gaussian": 1.5, "mitchell": 2.0, "hamming": 1.0,
+           "pil_box": 0.5}
 
 
 @dataclass(frozen=True)
 class KernelSpec:
     """A kernel by name and parameter, hashable by value so equal configurations share one
     compilation. ``name`` is triangle, keys (``param`` = a), lanczos (``param`` = lobes),
-    gaussian, mitchell, pil_box or user (``user`` holds the :class:`Kernel`)."""
+    gaussian, mitchell, hamming, pil_box or user (``user`` holds the :class:`Kernel`)."""
 
     name: str
     param: float = 0.0
@@ -121,6 +128,7 @@ class KernelSpec:
                 "lanczos": lambda v: _kernels.lanczos(v, int(self.param)),
                 "gaussian": lambda v: _kernels.gaussian(v, 0.5),
                 "mitchell": _kernels.mitchell_netravali,
+                "hamming": _kernels.hamming,
             }[self.name](t)
         # A user kernel may be written with jax.numpy: evaluate it eagerly even under a trace.
         with jax.ensure_compile_time_eval():

@@ -208,7 +208,8 @@ def adaptive_taps(a: Axis) -> Taps:
 def cv_area_taps(a: Axis) -> Taps:
     """OpenCV INTER_AREA when no axis grows: fractional coverage, pieces under 1e-3 dropped."""
     n, m = a.n_in, a.n_out
-    scale = 1.0 / (m / n)
+    # OpenCV's step: 1 / fx for a given fx, else 1 / (out / in), in double.
+    scale = 1.0 / (m / n if a.scale is None else a.scale)
     lo = np.zeros(m, dtype=np.int64)
     rows = []
     for dx in range(m):
@@ -233,7 +234,7 @@ def cv_area_taps(a: Axis) -> Taps:
 def cv_area_up_taps(a: Axis) -> Taps:
     """OpenCV INTER_AREA when some axis grows: two taps, fx = frac((dx+1) - (sx+1) * out/in)."""
     n, m = a.n_in, a.n_out
-    inv_scale = m / n
+    inv_scale = m / n if a.scale is None else a.scale
     scale = 1.0 / inv_scale
     lo = np.zeros(m, dtype=np.int64)
     w = np.zeros((m, 2))
