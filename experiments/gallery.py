@@ -337,11 +337,14 @@ def kernel_figure(curves: list[dict], width_px: int) -> bytes:
     dpi = 100
     fig = Figure(figsize=(max(width_px, 400) / dpi, max(width_px, 400) / dpi * 0.42), dpi=dpi)
     left, right = fig.subplots(1, 2)
-    for c in curves:
+    # Ten colours, then dashed: more than ten methods would otherwise share a colour and a style.
+    colours = [f"C{i}" for i in range(10)]
+    for i, c in enumerate(curves):
+        style = {"color": colours[i % 10], "ls": ("-", "--", ":")[i // 10 % 3], "lw": 1}
         keep = np.abs(c["t"]) <= 5.5
-        left.plot(c["t"][keep], c["k"][keep], label=c["name"], lw=1)
+        left.plot(c["t"][keep], c["k"][keep], label=c["name"], **style)
         keep = c["freq"] <= 1.5
-        right.plot(c["freq"][keep], c["response"][keep], label=c["name"], lw=1)
+        right.plot(c["freq"][keep], c["response"][keep], label=c["name"], **style)
     left.set(title="kernel k(t)", xlabel="t (input pixels)")
     right.axvline(0.5, color="k", ls=":", lw=0.8)
     right.set(title="|frequency response|", xlabel="cycles per input pixel (Nyquist 0.5 dotted)")
