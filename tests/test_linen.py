@@ -102,7 +102,7 @@ BAD = {
     "activation": "relu", "numtaps": 4, "wavelet": "bogus",
     "norm": 0, "return_phase": "yes", "hidden_features": 0,
     "temperature": 0.0, "return_weights": "yes", "deterministic": "yes",
-    "frequency_dropout": "yes", "min_size": 0,
+    "frequency_dropout": "yes", "min_size": 0, "style": "bogus",
 }
 UNCHECKED = {"use_bias", "kernel_init", "bias_init", "param_dtype"}
 
@@ -170,3 +170,17 @@ def test_linen_passes_option_values_through_and_accepts_lists():
     np.testing.assert_array_equal(
         rlinen.AvgPool([3, 3], [2, 2], [1, 1]).apply({}, X), rj.avg_pool(X, 3, 2, 1)
     )
+
+
+def test_linen_dysample_pl_is_the_nnx_module_under_jit_and_grad():
+    # The "pl" style (not in LEARNED, which holds one case per module) through the derived twin.
+    build = methods.Build("DySample", (8, 2), dict(groups=2, dyscope=True, style="pl"))
+    module = _noisy(build.nnx(nnx.Rngs(0)))
+    params = nnx.to_pure_dict(nnx.state(module, nnx.Param))
+    x = jnp.asarray(RNG.standard_normal((2, 5, 6, 8)), jnp.float32)
+    apply = jax.jit(lambda p, v: build.linen().apply({"params": p}, v))
+    np.testing.assert_allclose(apply(params, x), module(x), rtol=1e-5, atol=1e-5)
+    grads = jax.grad(lambda p: jnp.sum(apply(p, x) ** 2))(params)
+    leaves = jax.tree.leaves(grads)
+    assert len(leaves) == 3  # offset kernel and bias, scope kernel
+    assert all(np.all(np.isfinite(g)) and np.any(np.asarray(g) != 0) for g in leaves)

@@ -222,12 +222,45 @@ def test_carafe_with_uniform_kernels_is_box_filter_then_nearest():
     _util.assert_close(m(X), _util.to_channels_last(ref.numpy()))
 
 
-@pytest.mark.parametrize("factor", [2, 3])
-def test_dysample_with_zero_offsets_is_bilinear_upsampling(factor):
-    m = _zero(rnnx.DySample(4, factor, groups=2, rngs=nnx.Rngs(0)))
+@pytest.mark.parametrize("factor, style", [(2, "lp"), (3, "lp"), (2, "pl")])
+def test_dysample_with_zero_offsets_is_bilinear_upsampling(factor, style):
+    m = _zero(rnnx.DySample(4, factor, groups=2, style=style, rngs=nnx.Rngs(0)))
     t = torch.from_numpy(np.array(_util.to_channels_first(X)))
     ref = F.interpolate(t, scale_factor=factor, mode="bilinear", align_corners=False)
     _util.assert_close(m(X), _util.to_channels_last(ref.numpy()))
+
+
+@pytest.mark.parametrize("dyscope", [False, True])
+def test_dysample_pl_is_lp_with_block_diagonal_offset_weights(dyscope):
+    # "pl" pixel-shuffles x (C = 8 -> C' = 2 channels at 2x) and applies a 1x1 layer W (C' -> o)
+    # there. In depth-to-space order output sub-pixel p reads input channels p * C' + c, so that
+    # is the "lp" layer on the input grid whose weight from channel p * C' + c to offset channel
+    # p * o + k is W[c, k] and zero across sub-pixels; both then sample at the same positions.
+    c, factor, groups = 8, 2, 2
+    cells, cp, o = factor * factor, c // (factor * factor), groups * 2
+    pl = rnnx.DySample(c, factor, groups=groups, dyscope=dyscope, style="pl", rngs=nnx.Rngs(1))
+    lp = rnnx.DySample(c, factor, groups=groups, dyscope=dyscope, rngs=nnx.Rngs(2))
+    rng = np.random.default_rng(0)
+    layers = [("offset", True)] + ([("scope", False)] if dyscope else [])
+    for name, has_bias in layers:
+        w = rng.normal(0.0, 2.0, (cp, o)).astype(np.float32)
+        big = np.zeros((c, cells * o), np.float32)
+        for p in range(cells):
+            big[p * cp : (p + 1) * cp, p * o : (p + 1) * o] = w
+        getattr(pl, name).kernel[...] = jnp.asarray(w.reshape(1, 1, cp, o))
+        getattr(lp, name).kernel[...] = jnp.asarray(big.reshape(1, 1, c, cells * o))
+        if has_bias:
+            b = rng.normal(0.0, 1.0, o).astype(np.float32)
+            getattr(pl, name).bias[...] = jnp.asarray(b)
+            getattr(lp, name).bias[...] = jnp.asarray(np.tile(b, cells))
+    x = jnp.asarray(rng.normal(size=(2, 5, 6, c)), jnp.float32)
+    y = pl(x)
+    assert y.shape == (2, 10, 12, c)
+    _util.assert_close(y, lp(x), atol=1e-5)
+    # The offsets are large enough to move the samples: this is not bilinear upsampling.
+    assert float(jnp.max(jnp.abs(y - _zero(lp)(x)))) > 0.1
+    # prod(factor) ** 2 = 16 times fewer offset weights than "lp".
+    assert pl.offset.kernel.size * 16 == lp.offset.kernel.size
 
 
 def test_dysample_with_zero_offsets_is_linear_upsampling_in_1d():
@@ -258,6 +291,10 @@ def test_rejects_bad_configuration_at_construction():
     r = nnx.Rngs(0)
     with pytest.raises(ValueError, match="groups"):
         rnnx.DySample(6, 2, groups=4, rngs=r)
+    with pytest.raises(ValueError, match=r"style='pl' .* in_features \(6\) must be a multiple of"):
+        rnnx.DySample(6, 2, groups=2, style="pl", rngs=r)
+    with pytest.raises(ValueError, match="unknown `style` 'pp'"):
+        rnnx.DySample(8, 2, groups=2, style="pp", rngs=r)
     with pytest.raises(ValueError, match="groups"):
         rnnx.StridedConv(6, 8, 3, 2, groups=4, rngs=r)
     with pytest.raises(ValueError, match="factor"):

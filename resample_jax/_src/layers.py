@@ -481,17 +481,22 @@ class CARAFE(nnx.Module):
 
 
 class DySample(nnx.Module):
-    """DySample: upsampling by learned point sampling (Liu et al. 2023), "lp" style.
+    """DySample: upsampling by learned point sampling (Liu et al. 2023), "lp" or "pl" style.
 
-    ``[*batch, *spatial, C] -> [*batch, *(spatial * factor), C]``. A linear layer (``offset``)
-    predicts ``rank`` offsets per channel group and sub-pixel position; they are scaled by 0.25
-    (static scope; with ``dyscope=True`` by ``0.5 * sigmoid(scope(x))``, a second linear layer
-    initialised to zero), pixel-shuffled to the output grid, added to the initial (half-pixel)
-    sampling positions, and :func:`resample_jax.grid_sample` samples each group of ``C / groups``
-    channels bilinearly with border padding. With zero offsets this is exactly a bilinear
-    half-pixel upsampling with edge clamping (``resize(..., "linear")``, PyTorch's
-    ``interpolate(mode="bilinear", align_corners=False)``); the offset layer starts at
-    N(0, 0.001^2), as the authors' code.
+    ``[*batch, *spatial, C] -> [*batch, *(spatial * factor), C]``. In the "lp" style (linear,
+    then pixel shuffle; the default) a linear layer (``offset``) predicts ``rank`` offsets per
+    channel group and sub-pixel position on the input grid, and they are pixel-shuffled to the
+    output grid. In the "pl" style (pixel shuffle, then linear) the input is first
+    pixel-shuffled to ``C / prod(factor)`` channels on the output grid and the linear layer
+    predicts each output sample's ``rank`` offsets per group there, with ``prod(factor) ** 2``
+    times fewer weights. Offsets are scaled by 0.25 (static scope; with ``dyscope=True`` by
+    ``0.5 * sigmoid(scope(.))``, a second linear layer initialised to zero), added to the
+    initial (half-pixel) sampling positions, and :func:`resample_jax.grid_sample` samples each
+    group of ``C / groups`` channels of the input bilinearly with border padding. With zero
+    offsets this is exactly a bilinear half-pixel upsampling with edge clamping
+    (``resize(..., "linear")``, PyTorch's ``interpolate(mode="bilinear", align_corners=False)``);
+    the offset layer starts at N(0, 0.001^2), as the authors' code. Both pixel shuffles use
+    :func:`resample_jax.pixel_shuffle`'s default (depth-to-space) channel order.
 
     Example:
       >>> import jax.numpy as jnp
@@ -510,6 +515,7 @@ class DySample(nnx.Module):
         *,
         groups: int = 4,
         dyscope: bool = False,
+        style: str = "lp",
         param_dtype: Any = jnp.float32,
         rngs: nnx.Rngs,
     ):
@@ -522,11 +528,22 @@ class DySample(nnx.Module):
             raise ValueError(f"{fn}: `groups` ({groups}) must divide in_features ({in_features}).")
         self.groups = groups
         self.dyscope = validation.check_bool(fn, "dyscope", dyscope)
-        out = math.prod(self.factor) * groups * rank
-        self.offset = _Conv(in_features, out, (1,) * rank, kernel_init=initializers.normal(1e-3),
+        self.style = validation.check_choice(fn, "style", style, ("lp", "pl"))
+        cells = math.prod(self.factor)
+        if self.style == "pl":
+            if in_features % cells:
+                raise ValueError(
+                    f"{fn}: style='pl' pixel-shuffles the input first, so in_features "
+                    f"({in_features}) must be a multiple of prod(factor) ({cells}); use "
+                    "style='lp'."
+                )
+            width, out = in_features // cells, groups * rank
+        else:
+            width, out = in_features, cells * groups * rank
+        self.offset = _Conv(width, out, (1,) * rank, kernel_init=initializers.normal(1e-3),
                             param_dtype=param_dtype, rngs=rngs)
         self.scope = (
-            _Conv(in_features, out, (1,) * rank, use_bias=False,
+            _Conv(width, out, (1,) * rank, use_bias=False,
                   kernel_init=nnx.initializers.zeros_init(), param_dtype=param_dtype, rngs=rngs)
             if dyscope
             else None
@@ -535,11 +552,14 @@ class DySample(nnx.Module):
     def __call__(self, x: ArrayLike) -> jax.Array:
         x = _check_in(self, x)
         validation.check_floating("DySample", x)
+        pl = self.style == "pl"
+        src = shuffle.pixel_shuffle(x, self.factor) if pl else x
         if self.scope is None:
-            off = self.offset(x) * 0.25
+            off = self.offset(src) * 0.25
         else:
-            off = self.offset(x) * jax.nn.sigmoid(self.scope(x)) * 0.5
-        return _dysample(x, shuffle.pixel_shuffle(off, self.factor), self.factor, self.groups)
+            off = self.offset(src) * jax.nn.sigmoid(self.scope(src)) * 0.5
+        off = off if pl else shuffle.pixel_shuffle(off, self.factor)
+        return _dysample(x, off, self.factor, self.groups)
 
 
 def _dysample(
