@@ -84,6 +84,58 @@ def test_fractional_with_key_picks_input_values_at_its_indices(rng):
     np.testing.assert_array_equal(values, again)
 
 
+@pytest.mark.parametrize("u, expected, where", [(0.0, [1, 5, 4], [0, 1, 3]),
+                                                (0.5, [5, 4, 3], [1, 3, 4])])
+def test_fractional_disjoint_regions_by_hand(u, expected, where):
+    # n = 5, out = 3, alpha = 5/3. u = 0: starts int(i * 5/3) = 0, 1, 3, regions [0, 1), [1, 3),
+    # [3, 5). u = 0.5: int((i + 0.5) * 5/3) - int(0.5 * 5/3) = 0, 2, 4: [0, 2), [2, 4), [4, 5).
+    x = jnp.array([1.0, 5.0, 2.0, 4.0, 3.0]).reshape(5, 1)
+    values, idx = fractional_max_pool(
+        None, x, (3,), samples=jnp.full((1, 1), u), return_indices=True, overlapping=False
+    )
+    np.testing.assert_array_equal(values[:, 0], expected)
+    np.testing.assert_array_equal(idx[:, 0], where)
+
+
+def test_fractional_disjoint_with_integer_ratio_is_max_pool(rng):
+    # alpha = in / out an integer: start[i] = i * alpha whatever the samples.
+    x = rng.standard_normal((2, 12, 9, 3)).astype(np.float32)
+    values = fractional_max_pool(jax.random.key(1), x, (4, 3), overlapping=False)
+    np.testing.assert_array_equal(values, max_pool(x, (3, 3)))
+    x3 = rng.standard_normal((1, 4, 6, 8, 2)).astype(np.float32)
+    values = fractional_max_pool(jax.random.key(2), x3, (2, 3, 2), overlapping=False)
+    np.testing.assert_array_equal(values, max_pool(x3, (2, 2, 4)))
+
+
+@pytest.mark.parametrize("n, out", [(10, 7), (23, 9), (7, 7), (9, 2)])
+def test_fractional_disjoint_regions_tile_the_axis(n, out):
+    # On an increasing input each region's maximum is its last cell, so the outputs are the region
+    # ends minus one: they must end at n - 1 and step by floor(n / out) or ceil(n / out) from a
+    # first region of that length too, for every sample.
+    x = jnp.broadcast_to(jnp.arange(n, dtype=jnp.float32)[None, :, None], (64, n, 2))
+    u = jax.random.uniform(jax.random.key(0), (64, 2, 1))
+    ends = np.asarray(
+        fractional_max_pool(None, x, (out,), samples=u, overlapping=False)
+    ).astype(int) + 1
+    lengths = np.diff(np.concatenate([np.zeros((64, 1, 2), int), ends], axis=1), axis=1)
+    assert np.all(ends[:, -1] == n)
+    assert set(np.unique(lengths)) <= {n // out, -(-n // out)}
+    # The gradient of the sum sends 1 to each region's maximum and nothing elsewhere.
+    grad = jax.grad(lambda v: jnp.sum(
+        fractional_max_pool(None, v, (out,), samples=u, overlapping=False)))(x)
+    np.testing.assert_array_equal(np.asarray(grad).sum(axis=1), out)
+
+
+def test_fractional_disjoint_rejects_a_window_and_a_larger_output():
+    x = jnp.ones((6, 6, 1))
+    with pytest.raises(ValueError, match="`window_shape`=2 with overlapping=False"):
+        fractional_max_pool(jax.random.key(0), x, (4, 4), 2, overlapping=False)
+    with pytest.raises(ValueError, match=r"`output_size` \(7, 4\) is larger than the input"):
+        fractional_max_pool(jax.random.key(0), x, (7, 4), overlapping=False)
+    with pytest.raises(TypeError, match="`overlapping` must be a bool; got 'no'"):
+        fractional_max_pool(jax.random.key(0), x, (4, 4), overlapping="no")
+
+
 def test_stochastic_pool_single_nonzero_forces_the_draw():
     x = jnp.array([[0.0, 0.0, 5.0, 0.0], [0.0, 0.0, 0.0, 0.0]]).reshape(8, 1)
     for seed in range(3):

@@ -30,19 +30,23 @@ class _FractionalAxis(NamedTuple):
     """Windows ``[start[o], start[o] + window)`` of one axis, with per-plane starts.
 
     ``starts`` is int32 and broadcasts against ``(N, *spatial, C)`` with the output size on this
-    axis (size 1 on the other spatial axes).
+    axis (size 1 on the other spatial axes). ``lengths`` (same shape, or None for ``window``
+    everywhere) shortens windows: taps past a window's length repeat its last cell, which changes
+    neither its maximum nor the first position of that maximum.
     """
 
     starts: jax.Array
     window: int
+    lengths: jax.Array | None = None
 
     def view(self, x: jax.Array, axis: int) -> jax.Array:
         """Windows of ``axis`` as ``(out, window)`` axes, gathered along ``axis``."""
         shape = list(self.starts.shape)
         shape.insert(axis + 1, self.window)
-        positions = jnp.expand_dims(self.starts, axis + 1) + lax.broadcasted_iota(
-            jnp.int32, tuple(shape), axis + 1
-        )
+        taps = lax.broadcasted_iota(jnp.int32, tuple(shape), axis + 1)
+        if self.lengths is not None:
+            taps = jnp.minimum(taps, jnp.expand_dims(self.lengths, axis + 1) - 1)
+        positions = jnp.expand_dims(self.starts, axis + 1) + taps
         flat = positions.reshape((*shape[:axis], shape[axis] * shape[axis + 1], *shape[axis + 2 :]))
         picked = jnp.take_along_axis(x, flat, axis=axis, mode="clip")
         windows = shape[axis : axis + 2]
@@ -77,13 +81,34 @@ def _fractional_starts(
     return jnp.concatenate([starts, last], axis=-1)
 
 
-@functools.partial(jax.jit, static_argnames=("out", "window", "return_indices"))
+def _disjoint_regions(
+    samples: jax.Array, size_in: int, size_out: int
+) -> tuple[jax.Array, jax.Array]:
+    """Graham's disjoint pseudo-random regions of one axis: ``(starts, lengths)``.
+
+    ``start[i] = int((i + u) * alpha) - int(u * alpha)`` with ``alpha = in / out`` and region
+    ``i`` ending where region ``i + 1`` starts (the last at ``in``), so the regions tile the axis
+    and each spans ``floor(alpha)`` or ``ceil(alpha)`` cells; computed in the samples' dtype.
+    """
+    dtype = samples.dtype
+    alpha = np.asarray(size_in, dtype) / np.asarray(size_out, dtype)
+    i = lax.broadcasted_iota(dtype, (*samples.shape, size_out), samples.ndim)
+    u = samples[..., None]
+    starts = jnp.floor((i + u) * alpha).astype(jnp.int32) - jnp.floor(u * alpha).astype(jnp.int32)
+    ends = jnp.concatenate(
+        [starts[..., 1:], jnp.full((*samples.shape, 1), size_in, jnp.int32)], axis=-1
+    )
+    return starts, ends - starts
+
+
+@functools.partial(jax.jit, static_argnames=("out", "window", "return_indices", "overlapping"))
 def _fractional_core(
     x: jax.Array,
     samples: jax.Array,
     out: tuple[int, ...],
     window: tuple[int, ...],
     return_indices: bool,
+    overlapping: bool = True,
 ):
     rank = len(out)
     x2, batch = validation.flatten_batch(x, rank)
@@ -92,12 +117,20 @@ def _fractional_core(
     in_shape = x2.shape[1:-1]
     axes, starts = [], []
     for a in range(rank):
-        st = _fractional_starts(samples[..., a], in_shape[a], out[a], window[a])  # (N, C, out)
         shape = [n] + [1] * rank + [c]
         shape[a + 1] = out[a]
-        st = jnp.moveaxis(st, 1, -1).reshape(shape)
+
+        def plane(v: jax.Array, shape=shape) -> jax.Array:  # (N, C, out) -> broadcastable
+            return jnp.moveaxis(v, 1, -1).reshape(shape)
+
+        if overlapping:
+            st = plane(_fractional_starts(samples[..., a], in_shape[a], out[a], window[a]))
+            axes.append(_FractionalAxis(st, window[a]))
+        else:
+            st, lengths = (plane(v) for v in _disjoint_regions(samples[..., a], in_shape[a],
+                                                                out[a]))
+            axes.append(_FractionalAxis(st, -(-in_shape[a] // out[a]), lengths))
         starts.append(st)
-        axes.append(_FractionalAxis(st, window[a]))
     # Offsets are chosen on a gradient-free copy; the values are then taken from x itself, so the
     # gradient of each output goes to its first maximum alone.
     _, offsets, (values,) = select_extreme(lax.stop_gradient(x2), axes, True, (x2,))
@@ -157,11 +190,12 @@ def fractional_max_pool(
     key: jax.Array | None,
     x: jax.typing.ArrayLike,
     output_size: int | Sequence[int] | None = None,
-    window_shape: int | Sequence[int] = 2,
+    window_shape: int | Sequence[int] | None = None,
     *,
     output_ratio: float | Sequence[float] | None = None,
     samples: jax.typing.ArrayLike | None = None,
     return_indices: bool = False,
+    overlapping: bool = True,
 ) -> jax.Array | tuple[jax.Array, jax.Array]:
     """Fractional max pooling (Graham 2014) with PyTorch's pseudo-random window sequences.
 
@@ -172,6 +206,13 @@ def fractional_max_pool(
     axis: Graham's pseudo-random sequence. With ``window = 2`` and ``n / out`` in (1, 2) the
     windows overlap (Graham's overlapping variant). Ties and gradients follow :func:`max_pool`.
 
+    With ``overlapping=False`` the regions are Graham's disjoint ones instead: the same sequence
+    with ``alpha = n / out``, region ``i`` running from ``start[i]`` up to ``start[i + 1]`` (the
+    last up to ``n``), so the regions tile every axis, each ``floor(alpha)`` or ``ceil(alpha)``
+    cells long; ``window_shape`` does not apply (leave it None). With an integer ``n / out`` this
+    is ``max_pool`` with window and stride ``n / out``, whatever the samples. PyTorch has no
+    disjoint variant.
+
     Note: each channel has its own window sequence, so windows are gathered; the backward pass of
     that gather is a scatter-add.
 
@@ -179,9 +220,11 @@ def fractional_max_pool(
       key: a PRNG key drawing the samples; may be None when ``samples`` is given.
       x: input ``[*batch, *spatial, C]``; the spatial rank is the length of ``output_size`` (or
         of ``output_ratio``).
-      output_size: an int (2-D) or one int per spatial axis; needs ``out + window - 1 <= in``.
-        Exactly one of ``output_size`` and ``output_ratio``.
-      window_shape: window size (int or per axis), default 2.
+      output_size: an int (2-D) or one int per spatial axis; needs ``out + window - 1 <= in``
+        (``out <= in`` when not overlapping). Exactly one of ``output_size`` and
+        ``output_ratio``.
+      window_shape: window size (int or per axis); None means 2 (overlapping) and is the only
+        value accepted with ``overlapping=False``.
       output_ratio: the output size as a fraction of the input's, a float (2-D) or one per spatial
         axis, each in (0, 1): ``out = int(in * ratio)``, PyTorch's rule.
       samples: explicit samples ``[*batch, C, rank]`` in [0, 1), in spatial-axis order (D, H, W);
@@ -189,6 +232,7 @@ def fractional_max_pool(
         PyTorch's ``_random_samples`` is ``(N, C, rank)`` in order (W, H) for 2-D and (D, H, W)
         for 3-D: pass ``s[..., ::-1]`` of a 2-D one to reproduce ``fractional_max_pool2d``.
       return_indices: also return int32 flat indices of the maxima, as PyTorch.
+      overlapping: PyTorch's windows (True) or Graham's disjoint regions (False).
 
     Returns:
       ``[*batch, *output_size, C]`` in the dtype of ``x``, or ``(values, indices)``.
@@ -215,13 +259,27 @@ def fractional_max_pool(
     fn = "fractional_max_pool"
     x, out = _fractional_output_size(fn, x, output_size, output_ratio)
     rank = len(out)
-    window = validation.int_tuple(fn, "window_shape", window_shape, rank)
+    overlapping = validation.check_bool(fn, "overlapping", overlapping)
+    if not overlapping and window_shape is not None:
+        raise ValueError(
+            f"{fn}: `window_shape`={window_shape!r} with overlapping=False: disjoint regions are "
+            "sized by in / out (floor or ceil of it); leave window_shape=None."
+        )
+    window = validation.int_tuple(
+        fn, "window_shape", 1 if not overlapping else 2 if window_shape is None else window_shape,
+        rank,
+    )
     check_selectable(fn, x)
     validation.check_nonempty_spatial(fn, x, rank)
     if not isinstance(return_indices, bool):
         raise TypeError(f"{fn}: `return_indices` must be a bool; got {return_indices!r}.")
     in_shape = validation.spatial_shape(x, rank)
     for n, m, k in zip(in_shape, out, window, strict=True):
+        if not overlapping and m > n:
+            raise ValueError(
+                f"{fn}: `output_size` {out} is larger than the input {in_shape}; disjoint "
+                "regions need output <= input on every axis."
+            )
         if m + k - 1 > n:
             raise ValueError(
                 f"{fn}: `output_size` {out} with `window_shape` {window} needs "
@@ -245,7 +303,7 @@ def fractional_max_pool(
             )
         samples = samples.astype(dtype)
         _check_samples_range(fn, samples)
-    return _fractional_core(x, samples, out, window, return_indices)
+    return _fractional_core(x, samples, out, window, return_indices, overlapping)
 
 
 # --- stochastic pooling ---------------------------------------------------------------------
