@@ -289,6 +289,9 @@ def test_matches_opencv_fx_fy(rng, method, case):
 def test_opencv_scale_rounds_to_zero_raises():
     with pytest.raises(ValueError, match=r"round\(in \* scale\), as cv2.resize's fx / fy"):
         resize(np.ones((4, 4, 1), np.float32), scale=0.1, convention="opencv")
+    # The copy of an unchanged size does not skip the dtype check.
+    with pytest.raises(TypeError, match="needs a floating"):
+        resize(np.ones((4, 4, 1), np.int32), scale=1.1, convention="opencv")
 
 
 # ------------------------------------------------------------------------------ TensorFlow

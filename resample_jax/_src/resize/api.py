@@ -201,9 +201,8 @@ def resize(
       ValueError: both or neither of ``size``/``scale``; a size or scale of the wrong length, or
         not positive, or an output size of 0 (``floor(in * scale) == 0``, ``round`` under
         opencv; zero-size outputs are an error, not an empty array); an input with a zero-size
-        spatial axis; an unknown method,
-        convention or option (with the closest valid name); a combination the chosen library lacks;
-        conflicting options.
+        spatial axis; an unknown method, convention or option (with the closest valid name); a
+        combination the chosen library lacks; conflicting options.
       TypeError: non-integer sizes, a non-array input, an integer input with a smoothing method
         (except uint8 under "pil" / "opencv"), a traced ``size`` / ``scale`` (mark it static
         under ``jax.jit``: ``static_argnames``).
@@ -250,9 +249,6 @@ def resize(
                 f"{FN}: `scale`={scale!r} gives an output size {out_size} for input size "
                 f"{in_size} ({rule}); every output size must be >= 1."
             )
-        if rounded and out_size == in_size and not recompute_scale:
-            # cv2.resize copies an image whose size does not change, whatever fx and fy are.
-            return arr
     peer_uint8 = arr.dtype == jnp.uint8 and convention in ("pil", "opencv")
     if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.inexact) and not peer_uint8:
         raise TypeError(
@@ -260,6 +256,9 @@ def resize(
             "Cast it, or use method='nearest' (which keeps integer dtypes)."
         )
     use_scale = scales is not None and not recompute_scale
+    if convention == "opencv" and use_scale and out_size == in_size:
+        # cv2.resize copies an image whose size does not change, whatever fx and fy are.
+        return arr
     # OpenCV's INTER_AREA averages (fractional coverage) only when no axis's step 1 / fx is below
     # 1; otherwise every axis takes its two-tap rule.
     grows = (any(1.0 / s < 1.0 for s in scales) if use_scale
