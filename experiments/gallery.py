@@ -320,7 +320,9 @@ def kernel_curves(oversample: int = 32, taps: int = 16) -> list[dict]:
     impulse = np.zeros((taps, 1), np.float32)
     impulse[centre] = 1.0
     curves = []
-    for name in rj.RESIZE_METHODS:
+    for name, info in rj.RESIZE_METHODS.items():
+        if "jax" not in info.conventions:
+            continue  # OpenCV's linear-exact: linear's kernel, in OpenCV's uint8 arithmetic
         k = np.asarray(rj.resize(jnp.asarray(impulse), (taps * oversample,), name, antialias=False))
         k = k[:, 0].astype(np.float64)
         t = (np.arange(taps * oversample) + 0.5) / oversample - 0.5 - centre

@@ -124,6 +124,30 @@ def test_uint8_pil_takes_pillow_13s_pass_order(method, size):
     np.testing.assert_array_equal(resize(_U8, size, method, convention="pil"), ref)
 
 
+# (11, 17) and (47, 64) down and up; (12, 15) halves a 24 x 30 crop exactly, a case OpenCV's own
+# bit-exact test leaves out ("different rounding"); the ones with fx / fy round 23 * 0.7 = 16.1
+# and 31 * 1.3 = 40.3, and 23 * 2.5 = 57.5 -> 58 (half to even), 31 * 0.45 = 13.95 -> 14.
+@pytest.mark.parametrize(
+    "size, scale", [((11, 17), None), ((47, 64), None), ((12, 15), None),
+                    (None, (0.7, 1.3)), (None, (2.5, 0.45))],
+)
+def test_uint8_opencv_linear_exact_is_bit_exact(size, scale):
+    image = _U8[:24, :30] if size == (12, 15) else _U8
+    if scale is None:
+        ref = cv2.resize(image, size[::-1], interpolation=cv2.INTER_LINEAR_EXACT)
+        got = resize(image, size, "linear-exact", convention="opencv")
+    else:
+        ref = cv2.resize(image, None, fx=scale[1], fy=scale[0],
+                         interpolation=cv2.INTER_LINEAR_EXACT)
+        got = resize(image, scale=scale, method="linear-exact", convention="opencv")
+    assert got.dtype == jnp.uint8
+    np.testing.assert_array_equal(got, ref)
+    # Not a float32 sum rounded once: that differs from OpenCV here (as 'linear' does).
+    fl = resize(image.astype(np.float32), got.shape[:2], "linear", convention="opencv")
+    if scale is None:
+        assert np.any(np.round(np.asarray(fl)) != ref)
+
+
 @pytest.mark.parametrize("method", sorted(_CV))
 @pytest.mark.parametrize("size", [(11, 17), (47, 64)])
 def test_uint8_opencv_matches_cv2_on_uint8(method, size):

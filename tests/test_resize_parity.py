@@ -242,6 +242,7 @@ CV_FLAGS = {
     "nearest": cv2.INTER_NEAREST,
     "nearest-exact": cv2.INTER_NEAREST_EXACT,
     "linear": cv2.INTER_LINEAR,
+    "linear-exact": cv2.INTER_LINEAR_EXACT,
     "cubic": cv2.INTER_CUBIC,
     "area": cv2.INTER_AREA,
     "lanczos4": cv2.INTER_LANCZOS4,

@@ -138,6 +138,9 @@ def resolve(
             coords = "align_corners_half_pixel" if align_corners else r.coordinates
             return replace(r, coordinates=coords, kernel=_kernel_of(method, r))
     r = table.recipes[kind]
+    if method == "linear-exact":
+        # INTER_LINEAR_EXACT: INTER_LINEAR's taps; uint8 takes OpenCV's bit-exact fixed point.
+        r = replace(r, arith="opencv_exact")
     if convention in ("jax", "tensorflow"):
         r = replace(r, antialias=aa)
     if align_corners:

@@ -51,6 +51,12 @@ RESIZE_METHODS: Mapping[str, ResizeMethodInfo] = MappingProxyType(
                 "Linear interpolation (tent kernel).", CONVENTIONS,
             ),
             ResizeMethodInfo(
+                "linear-exact", ("linear_exact", "bilinear-exact", "bilinear_exact"), 1.0,
+                "OpenCV's INTER_LINEAR_EXACT: linear interpolation; on uint8, OpenCV's bit-exact "
+                "fixed point (8-bit weights, one rounding); on floats, INTER_LINEAR.",
+                ("opencv",),
+            ),
+            ResizeMethodInfo(
                 "cubic", ("bicubic", "tricubic"), 2.0,
                 "Keys cubic convolution; a = -0.5 (jax, TF, Pillow, PyTorch antialiased) or "
                 "-0.75 (PyTorch, OpenCV); `cubic_a` overrides.",
@@ -138,7 +144,7 @@ class KernelSpec:
 
 def method_kernel(method: str, cubic_a: float) -> KernelSpec:
     """The kernel of a canonical kernel method; ``cubic_a`` is used by 'cubic' only."""
-    if method == "linear":
+    if method in ("linear", "linear-exact"):
         return KernelSpec("triangle")
     if method == "cubic":
         return KernelSpec("keys", cubic_a)
