@@ -6,6 +6,10 @@ stack::
     pip install --no-deps -e .
     RESAMPLE_JAX_GPU_OUT=runs/gpu python -m benchmarks.gpu_check
 
+(Where pip cannot reach an index for its isolated build, ``pip install --no-deps
+--no-build-isolation -e .`` builds with the machine's own setuptools, which must be >= 77 for the
+SPDX ``license`` string in pyproject.toml.)
+
 It runs, in order, each stage with its own time limit (about 8 minutes in all on an H200):
 
 1. ``pytest -m accelerator`` (``tests/test_accelerator.py``): every method of the table under
