@@ -59,25 +59,29 @@ class _FractionalAxis(NamedTuple):
         return take_view(self.view(p, axis), axis + 1, first)
 
 
+def _pseudo_random_sequence(samples: jax.Array, alpha: np.ndarray, count: int) -> jax.Array:
+    """Graham's sequence ``int((i + u) * alpha) - int(u * alpha)`` for ``i < count``, int32, one
+    row per sample ``u``; computed in the samples' dtype (``alpha`` too) as PyTorch computes it in
+    the input's, so that truncations agree bit for bit."""
+    i = lax.broadcasted_iota(samples.dtype, (*samples.shape, count), samples.ndim)
+    u = samples[..., None]
+    return jnp.floor((i + u) * alpha).astype(jnp.int32) - jnp.floor(u * alpha).astype(jnp.int32)
+
+
 def _fractional_starts(
     samples: jax.Array, size_in: int, size_out: int, window: int
 ) -> jax.Array:
     """PyTorch's pseudo-random window starts for one axis from samples ``u`` in [0, 1).
 
-    ``start[i] = int((i + u) * alpha) - int(u * alpha)`` with ``alpha = (in - window) / (out - 1)``
-    for ``i < out - 1``, and ``start[out - 1] = in - window``; computed in the samples' dtype as
-    PyTorch computes it in the input's, so that truncations agree bit for bit.
+    The sequence with ``alpha = (in - window) / (out - 1)`` for ``i < out - 1``, and
+    ``start[out - 1] = in - window``.
     """
     dtype = samples.dtype
     last = jnp.full((*samples.shape, 1), size_in - window, jnp.int32)
     if size_out == 1:
         return last
     alpha = np.asarray(size_in - window, dtype) / np.asarray(size_out - 1, dtype)
-    i = lax.broadcasted_iota(dtype, (*samples.shape, size_out - 1), samples.ndim)
-    u = samples[..., None]
-    starts = (
-        jnp.floor((i + u) * alpha).astype(jnp.int32) - jnp.floor(u * alpha).astype(jnp.int32)
-    )
+    starts = _pseudo_random_sequence(samples, alpha, size_out - 1)
     return jnp.concatenate([starts, last], axis=-1)
 
 
@@ -86,15 +90,13 @@ def _disjoint_regions(
 ) -> tuple[jax.Array, jax.Array]:
     """Graham's disjoint pseudo-random regions of one axis: ``(starts, lengths)``.
 
-    ``start[i] = int((i + u) * alpha) - int(u * alpha)`` with ``alpha = in / out`` and region
-    ``i`` ending where region ``i + 1`` starts (the last at ``in``), so the regions tile the axis
-    and each spans ``floor(alpha)`` or ``ceil(alpha)`` cells; computed in the samples' dtype.
+    The starts are the sequence with ``alpha = in / out``; region ``i`` ends where region
+    ``i + 1`` starts (the last at ``in``), so the regions tile the axis and each spans
+    ``floor(alpha)`` or ``ceil(alpha)`` cells.
     """
     dtype = samples.dtype
     alpha = np.asarray(size_in, dtype) / np.asarray(size_out, dtype)
-    i = lax.broadcasted_iota(dtype, (*samples.shape, size_out), samples.ndim)
-    u = samples[..., None]
-    starts = jnp.floor((i + u) * alpha).astype(jnp.int32) - jnp.floor(u * alpha).astype(jnp.int32)
+    starts = _pseudo_random_sequence(samples, alpha, size_out)
     ends = jnp.concatenate(
         [starts[..., 1:], jnp.full((*samples.shape, 1), size_in, jnp.int32)], axis=-1
     )
@@ -125,11 +127,11 @@ def _fractional_core(
 
         if overlapping:
             st = plane(_fractional_starts(samples[..., a], in_shape[a], out[a], window[a]))
-            axes.append(_FractionalAxis(st, window[a]))
-        else:
+            lengths = None
+        else:  # window[a] is the longest region, ceil(in / out)
             st, lengths = (plane(v) for v in _disjoint_regions(samples[..., a], in_shape[a],
                                                                 out[a]))
-            axes.append(_FractionalAxis(st, -(-in_shape[a] // out[a]), lengths))
+        axes.append(_FractionalAxis(st, window[a], lengths))
         starts.append(st)
     # Offsets are chosen on a gradient-free copy; the values are then taken from x itself, so the
     # gradient of each output goes to its first maximum alone.
@@ -260,31 +262,33 @@ def fractional_max_pool(
     x, out = _fractional_output_size(fn, x, output_size, output_ratio)
     rank = len(out)
     overlapping = validation.check_bool(fn, "overlapping", overlapping)
-    if not overlapping and window_shape is not None:
+    if overlapping:
+        window = validation.int_tuple(
+            fn, "window_shape", 2 if window_shape is None else window_shape, rank
+        )
+    elif window_shape is not None:
         raise ValueError(
             f"{fn}: `window_shape`={window_shape!r} with overlapping=False: disjoint regions are "
             "sized by in / out (floor or ceil of it); leave window_shape=None."
         )
-    window = validation.int_tuple(
-        fn, "window_shape", 1 if not overlapping else 2 if window_shape is None else window_shape,
-        rank,
-    )
     check_selectable(fn, x)
     validation.check_nonempty_spatial(fn, x, rank)
     if not isinstance(return_indices, bool):
         raise TypeError(f"{fn}: `return_indices` must be a bool; got {return_indices!r}.")
     in_shape = validation.spatial_shape(x, rank)
-    for n, m, k in zip(in_shape, out, window, strict=True):
-        if not overlapping and m > n:
+    if not overlapping:
+        if any(m > n for n, m in zip(in_shape, out, strict=True)):
             raise ValueError(
                 f"{fn}: `output_size` {out} is larger than the input {in_shape}; disjoint "
                 "regions need output <= input on every axis."
             )
-        if m + k - 1 > n:
-            raise ValueError(
-                f"{fn}: `output_size` {out} with `window_shape` {window} needs "
-                f"output + window - 1 <= input on every axis; input is {in_shape}."
-            )
+        # The longest region, ceil(in / out), is the window each output gathers.
+        window = tuple(-(-n // m) for n, m in zip(in_shape, out, strict=True))
+    elif any(m + k - 1 > n for n, m, k in zip(in_shape, out, window, strict=True)):
+        raise ValueError(
+            f"{fn}: `output_size` {out} with `window_shape` {window} needs "
+            f"output + window - 1 <= input on every axis; input is {in_shape}."
+        )
     batch = x.shape[: x.ndim - 1 - rank]
     sample_shape = (*batch, x.shape[-1], rank)
     floating = jnp.issubdtype(x.dtype, jnp.floating)
