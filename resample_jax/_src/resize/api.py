@@ -23,7 +23,7 @@ from resample_jax._src.resize.methods import (
     canonical_method,
 )
 from resample_jax._src.resize.plan import gather_tables
-from resample_jax._src.resize.taps import Axis, taps
+from resample_jax._src.resize.taps import Axis, opencv_inv_scale, taps
 from resample_jax._src.resize.traced import traced_scale_and_translate
 
 
@@ -263,9 +263,10 @@ def resize(
         return arr
     # OpenCV's INTER_AREA averages (fractional coverage) only when no axis's step 1 / fx is below
     # 1; otherwise every axis takes its two-tap rule.
-    grows = (any(1.0 / s < 1.0 for s in scales) if use_scale
-             else any(o > n for n, o in zip(in_size, out_size, strict=True)))
-    if recipe.kind == "cv_area" and grows:
+    if recipe.kind == "cv_area" and (
+        any(1.0 / s < 1.0 for s in scales) if use_scale
+        else any(o > n for n, o in zip(in_size, out_size, strict=True))
+    ):
         recipe = replace(recipe, kind="cv_area_up")
     if recipe.arith == "jax" and use_scale:
         recipe = replace(recipe, arith="exact")
@@ -319,7 +320,7 @@ def _cv_linear_exact_uint8(arr: jax.Array, axes: tuple[Axis, ...]) -> jax.Array:
     y = flat.astype(jnp.int32)
     for i, a in enumerate(axes):
         n, m = a.n_in, a.n_out
-        step = 1.0 / (m / n if a.scale is None else a.scale)
+        step = 1.0 / opencv_inv_scale(a)
         src = step * (np.arange(m) + 0.5) - 0.5
         first = np.floor(src)
         w1 = np.round((src - first) * 256.0).astype(np.int32)  # NumPy rounds half to even

@@ -96,6 +96,12 @@ _ROUNDING = {
 }
 
 
+def opencv_inv_scale(a: Axis) -> float:
+    """OpenCV's ``inv_scale`` of an axis, in double: the user's ``fx`` when a scale is used, else
+    ``out / in``. Its step through the input is ``1 / inv_scale`` (not ``in / out``)."""
+    return a.n_out / a.n_in if a.scale is None else a.scale
+
+
 def nearest_indices(a: Axis) -> np.ndarray:
     n, m, r = a.n_in, a.n_out, a.recipe
     o = np.arange(m)
@@ -121,8 +127,7 @@ def nearest_indices(a: Axis) -> np.ndarray:
         pos = np.cumsum(np.concatenate([[step * 0.5], np.full(m - 1, step)]))
         idx = np.floor(pos)
     elif r.arith == "opencv":
-        ifx = 1.0 / (m / n) if a.scale is None else 1.0 / a.scale
-        idx = np.floor(o * ifx)
+        idx = np.floor(o * (1.0 / opencv_inv_scale(a)))
     else:
         rule = _ROUNDING[r.nearest_mode]
         idx = np.array([rule(v) for v in centres(a)])
@@ -208,8 +213,7 @@ def adaptive_taps(a: Axis) -> Taps:
 def cv_area_taps(a: Axis) -> Taps:
     """OpenCV INTER_AREA when no axis grows: fractional coverage, pieces under 1e-3 dropped."""
     n, m = a.n_in, a.n_out
-    # OpenCV's step: 1 / fx for a given fx, else 1 / (out / in), in double.
-    scale = 1.0 / (m / n if a.scale is None else a.scale)
+    scale = 1.0 / opencv_inv_scale(a)
     lo = np.zeros(m, dtype=np.int64)
     rows = []
     for dx in range(m):
@@ -234,7 +238,7 @@ def cv_area_taps(a: Axis) -> Taps:
 def cv_area_up_taps(a: Axis) -> Taps:
     """OpenCV INTER_AREA when some axis grows: two taps, fx = frac((dx+1) - (sx+1) * out/in)."""
     n, m = a.n_in, a.n_out
-    inv_scale = m / n if a.scale is None else a.scale
+    inv_scale = opencv_inv_scale(a)
     scale = 1.0 / inv_scale
     lo = np.zeros(m, dtype=np.int64)
     w = np.zeros((m, 2))
