@@ -7,6 +7,9 @@ prime sizes, 1 -> n and n -> 1, 1-D / 2-D / 3-D, several dtypes), not a cartesia
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import _util
 import cv2
 import jax
@@ -342,6 +345,49 @@ def test_matches_tensorflow_golden_resize_down_area():
     expected = [73, 33, 23, 39, 73, 33, 23, 39, 14, 16, 19, 21, 14, 16, 19, 21]
     y = resize(np.array(data, np.float32).reshape(6, 6, 1), (4, 4), "area", convention="tensorflow")
     np.testing.assert_allclose(np.asarray(y).ravel(), expected, rtol=0, atol=1)
+
+
+# tf.image.resize's own outputs (TensorFlow 2.21.0's CPU kernels), recorded by
+# tests/data/make_tf_resize_cases.py: 117 cases, every method x antialias on up / down / mixed /
+# edge sizes, uint8 inputs, and the smallest inputs on which TF's float32 arithmetic decides the
+# result (found in a 3,688-case sweep against TensorFlow): nearest ties, ResizeBicubic's 1/1024
+# position table and gaussian taps exactly at its 1.5 cut-off. Before this convention followed
+# that arithmetic, 22 of them differed (bicubic by up to 7.5e-4, gaussian by 9e-3, nearest by a
+# pixel) and uint8 raised.
+_TF_CASES = np.load(Path(__file__).parent / "data" / "tf_resize_cases.npz")
+_TF_META = json.loads(str(_TF_CASES["meta"]))
+_TF_CHUNKS = 4
+
+
+@pytest.mark.parametrize("chunk", range(_TF_CHUNKS))
+def test_matches_tensorflow_recorded_cases(chunk):
+    assert _TF_META["tf_version"].startswith("2.") and len(_TF_META["cases"]) == 117
+    for c in _TF_META["cases"][chunk::_TF_CHUNKS]:
+        x = _TF_CASES[f"case{c['i']}_x"].astype(c["input_dtype"])
+        want = _TF_CASES[f"case{c['i']}_y"]
+        got = np.asarray(resize(x, tuple(c["size"]), c["method"], antialias=c["antialias"],
+                                convention="tensorflow"))
+        what = f"case {c['i']} ({c['tag']}, {c['method']}, antialias={c['antialias']})"
+        assert got.dtype == np.dtype(c["tf_output_dtype"]), what
+        if c["method"] == "nearest":
+            np.testing.assert_array_equal(got, want, err_msg=what)
+        else:
+            # Values in [0, 1] (uint8: [0, 255]); float32 rounding differs, nothing else.
+            atol = 1e-5 * (255 if c["input_dtype"] == "uint8" else 1)
+            np.testing.assert_allclose(got, want, rtol=0, atol=atol, err_msg=what)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.float16])
+def test_tensorflow_convention_returns_float32_as_tf_image_resize(dtype):
+    # tf.image.resize's documented rule: "The return value has type float32, unless the method is
+    # NEAREST_NEIGHBOR"; it accepts integer images. Values are those of the float32 input.
+    x = np.arange(20).reshape(4, 5, 1).astype(dtype)
+    y = resize(x, (7, 3), "cubic", convention="tensorflow")
+    assert y.dtype == jnp.float32
+    _util.assert_close(y, resize(x.astype(np.float32), (7, 3), "cubic", convention="tensorflow"))
+    assert resize(x, (7, 3), "nearest", convention="tensorflow").dtype == x.dtype
+    with pytest.raises(TypeError, match="needs a floating"):
+        resize(x.astype(np.int32), (7, 3), "cubic", convention="jax")
 
 
 # ------------------------------------------------------------------ NaN inputs against PyTorch

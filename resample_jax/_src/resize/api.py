@@ -102,7 +102,8 @@ def resize(
     ``vmap`` and ``grad`` (forward and reverse mode, any order). Half-precision inputs are computed
     in float32 and cast back; complex inputs (complex64, complex128) are resampled natively with
     the same real weights; integer inputs are accepted by the nearest methods and keep their
-    dtype.
+    dtype (and by every method under ``convention="tensorflow"``, which returns float32 as TF
+    does).
 
     ``convention`` picks a library's complete set of conventions, so one keyword reproduces it:
 
@@ -139,8 +140,12 @@ def resize(
       on by default, Keys a = -0.5, nearest = floor((dst + 0.5) * in / out). It is also the native
       convention: every method (lanczos2/4, gaussian, mitchell, hamming, a user :class:`Kernel`)
       but OpenCV's uint8 arithmetic 'linear-exact', and every option, is available under it.
-    * ``"tensorflow"``: as jax, but antialias off by default; lanczos/gaussian/mitchell follow
-      ``tf.image.resize``'s scale_and_translate path.
+    * ``"tensorflow"``: as jax, but antialias off by default, and TF's float32 arithmetic:
+      nearest = floorf((dst + 0.5f) * (in / (float)out)); cubic without antialias is
+      ``ResizeBicubic``, whose sample positions are rounded to 1/1024 of a pixel (its weight
+      table); lanczos, gaussian, mitchell and every antialiased kernel follow ``ScaleAndTranslate``
+      with float32 tap distances (which decide a gaussian tap lying exactly at its 1.5 cut-off).
+      Integer inputs are accepted and every method but nearest returns float32.
     * ``"pytorch"``: 'nearest' is the legacy floor(dst * in / out) rule in float32 (pytorch#34808),
       'nearest-exact' the half-pixel one; linear/bicubic clamp indices at the edges (edge
       replication), bicubic a = -0.75; with ``antialias=True`` the antialiased path's kernel
@@ -197,7 +202,9 @@ def resize(
         pytorch and opencv, True for the size-only libraries (jax, tensorflow, pil).
 
     Returns:
-      The resized array, ``[*batch, *size, C]``, with the dtype of ``x``.
+      The resized array, ``[*batch, *size, C]``, with the dtype of ``x``; under
+      ``convention="tensorflow"`` float32 for every method but nearest, whatever the real input
+      dtype (integers included), as ``tf.image.resize`` returns.
 
     Raises:
       ValueError: both or neither of ``size``/``scale``; a size or scale of the wrong length, or
@@ -206,8 +213,8 @@ def resize(
         spatial axis; an unknown method, convention or option (with the closest valid name); a
         combination the chosen library lacks; conflicting options.
       TypeError: non-integer sizes, a non-array input, an integer input with a smoothing method
-        (except uint8 under "pil" / "opencv"), a traced ``size`` / ``scale`` (mark it static
-        under ``jax.jit``: ``static_argnames``).
+        (except uint8 under "pil" / "opencv" and any integer under "tensorflow"), a traced
+        ``size`` / ``scale`` (mark it static under ``jax.jit``: ``static_argnames``).
 
     Example:
       >>> import jax.numpy as jnp
@@ -252,11 +259,18 @@ def resize(
                 f"{in_size} ({rule}); every output size must be >= 1."
             )
     peer_uint8 = arr.dtype == jnp.uint8 and convention in ("pil", "opencv")
-    if recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.inexact) and not peer_uint8:
+    # tf.image.resize returns float32 for every method but nearest, from any real input dtype.
+    tf_float32 = (convention == "tensorflow" and recipe.kind != "nearest"
+                  and not jnp.issubdtype(arr.dtype, jnp.complexfloating))
+    tf_integer = tf_float32 and jnp.issubdtype(arr.dtype, jnp.integer)
+    if (recipe.kind != "nearest" and not jnp.issubdtype(arr.dtype, jnp.inexact)
+            and not peer_uint8 and not tf_integer):
         raise TypeError(
             f"{FN}: method {method!r} needs a floating (or complex) input; got dtype {arr.dtype}. "
             "Cast it, or use method='nearest' (which keeps integer dtypes)."
         )
+    if tf_float32:
+        arr = arr.astype(jnp.float32)
     use_scale = scales is not None and not recompute_scale
     if convention == "opencv" and use_scale and out_size == in_size:
         # cv2.resize copies an image whose size does not change, whatever fx and fy are.
@@ -268,7 +282,8 @@ def resize(
         else any(o > n for n, o in zip(in_size, out_size, strict=True))
     ):
         recipe = replace(recipe, kind="cv_area_up")
-    if recipe.arith == "jax" and use_scale:
+    if recipe.arith in ("jax", "tf", "tf_cubic_table") and use_scale:
+        # jax.image and TF take sizes only: a scale's positions are computed exactly.
         recipe = replace(recipe, arith="exact")
     # PyTorch's separable kernels (linear and every antialiased mode) copy an axis whose size does
     # not change, whatever the scale factor (1.0001 included); its plain bicubic does not.

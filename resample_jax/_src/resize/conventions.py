@@ -55,7 +55,7 @@ TABLES = {
         "kernel": Recipe("kernel", kernel=_KEYS_HALF),
     }),
     "tensorflow": Convention("tf.image.resize (TF2)", False, {
-        "nearest": Recipe("nearest", nearest_mode="round_prefer_ceil"),
+        "nearest": Recipe("nearest", nearest_mode="round_prefer_ceil", arith="tf"),
         "area": Recipe("area"),
         "kernel": Recipe("kernel", kernel=_KEYS_HALF),
     }, align_corners=False),
@@ -143,6 +143,13 @@ def resolve(
         r = replace(r, arith="opencv_exact")
     if convention in ("jax", "tensorflow"):
         r = replace(r, antialias=aa)
+    if convention == "tensorflow" and kind == "kernel":
+        # tf.image.resize runs ResizeBilinear / ResizeBicubic for linear / cubic without
+        # antialias, and ScaleAndTranslate (float32 positions) for everything else.
+        if method == "cubic" and not aa:
+            r = replace(r, arith="tf_cubic_table")
+        elif method != "linear" or aa:
+            r = replace(r, arith="tf")
     if align_corners:
         r = replace(r, coordinates="align_corners")
     return replace(r, kernel=_kernel_of(method, r)) if kind == "kernel" else r
@@ -177,7 +184,9 @@ def apply_overrides(
                 f"{FN}: `coordinates` does not apply to {method!r} under convention="
                 f"{convention!r} (its bins are fixed by the sizes)."
             )
-        r = replace(r, coordinates=coordinates, arith="exact" if r.kind == "nearest" else r.arith)
+        # Another coordinate rule leaves the peer's arithmetic (its rounded positions) behind.
+        peer_positions = r.kind == "nearest" or r.arith in ("tf", "tf_cubic_table")
+        r = replace(r, coordinates=coordinates, arith="exact" if peer_positions else r.arith)
     if nearest_mode is not None:
         nearest_mode = _v.check_choice(FN, "nearest_mode", nearest_mode, NEAREST_MODES)
         if r.kind != "nearest":

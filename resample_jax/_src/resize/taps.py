@@ -30,7 +30,9 @@ class Recipe:
     # ONNX coordinate_transformation_mode, or align_corners_half_pixel (PyTorch antialiased).
     coordinates: str = "half_pixel"
     nearest_mode: str | None = None  # ONNX nearest_mode, for kind "nearest"
-    arith: str = "exact"  # how positions are computed: exact | jax | pytorch | pil | opencv
+    # How positions are computed: exact | jax | pytorch | pil | opencv | opencv_exact | tf (TF's
+    # float32 ScaleAndTranslate and nearest arithmetic) | tf_cubic_table (TF's ResizeBicubic).
+    arith: str = "exact"
     kernel: KernelSpec | None = None  # for kind "kernel"
     antialias: bool = False  # widen the kernel by in / out when downsampling
     border: str = "renormalize"  # renormalize (drop out-of-range taps) | clamp (edge replicate)
@@ -67,10 +69,23 @@ def coordinate_step(a: Axis) -> Fraction:
     return a.step
 
 
+def _tf_scale(a: Axis) -> np.float32:
+    """TensorFlow's ``in / out`` of an axis in float32 (``CalculateResizeScale``)."""
+    return np.float32(a.n_in) / np.float32(a.n_out)
+
+
 def centres(a: Axis) -> list[Fraction]:
     """Exact position of each output sample in input coordinates where pixel j spans [j, j+1]."""
     m, s = a.n_out, coordinate_step(a)
     mode = a.recipe.coordinates
+    if a.recipe.arith == "tf_cubic_table":
+        # TF's ResizeBicubic (resize_bicubic_op.cc): the position (o + 0.5f) * scale - 0.5f in
+        # float32, its fraction rounded (lrintf, half to even) to a multiple of 1/1024, the step
+        # of its table of Keys weights; the kernel is then exact at that position.
+        f = (np.arange(m, dtype=np.float32) + np.float32(0.5)) * _tf_scale(a) - np.float32(0.5)
+        loc = np.floor(f)
+        offset = np.rint((f - loc) * np.float32(1024))
+        return [int(p) + Fraction(int(q), 1024) + HALF for p, q in zip(loc, offset, strict=True)]
     if a.translation is not None:
         return [(o + HALF - a.translation) * s for o in range(m)]
     if mode in ("align_corners", "asymmetric"):
@@ -109,6 +124,11 @@ def nearest_indices(a: Axis) -> np.ndarray:
         # jax.image.resize: floor((o + 0.5) * in / out) in float32.
         f = (o.astype(np.float32) + np.float32(0.5)) * np.float32(n) / np.float32(m)
         idx = np.floor(f)
+    elif r.arith == "tf":
+        # TF's ResizeNearestNeighbor (half_pixel_centers): floorf((o + 0.5f) * (in / (float)out)),
+        # the scale rounded to float32 first (not jax's order): 14 -> 23 reads pixel 6 at output
+        # 11, where the exact rule (and jax) read 7.
+        idx = np.floor((o.astype(np.float32) + np.float32(0.5)) * _tf_scale(a))
     elif r.arith == "pytorch":
         # PyTorch computes the scale and the source index in float32 (pytorch#34808).
         s32 = np.float32(1.0 / a.scale) if a.scale is not None else np.float32(n) / np.float32(m)
@@ -142,12 +162,28 @@ def kernel_taps(a: Axis) -> Taps:
     cs = centres(a)
     lo = np.array([math.floor(c - HALF - reach) for c in cs], dtype=np.int64)
     hi = np.array([math.ceil(c - HALF + reach) for c in cs], dtype=np.int64)
+    tf = a.recipe.arith == "tf"
+    if tf:
+        # Float32 positions may bring within reach a tap that lies just outside it exactly.
+        lo, hi = lo - 1, hi + 1
     k = int((hi - lo).max()) + 1
     pil = a.recipe.arith == "pil"
     # Pillow's own double arithmetic, so that its box filter's ties fall the same way.
     c = (np.arange(m) + 0.5) * (n / m) if pil else np.array([float(v) for v in cs])
     j = lo[:, None] + np.arange(k)
-    t = ((j - c[:, None]) + 0.5) * (1.0 / ks)
+    if tf:
+        # TF's ScaleAndTranslate (scale_and_translate_op.cc, ComputeSpansCore) in its float32:
+        # scale = out / in, sample (o + 0.5f) / scale, tap distance (j + 0.5f - sample) / kernel
+        # scale. A tap exactly at the radius of a kernel with a jump there (gaussian's, at 1.5)
+        # then falls inside or outside as TF's rounding decides.
+        f32 = np.float32
+        inv = f32(1.0 / float(f32(m) / f32(n)))
+        kernel_scale = max(inv, f32(1.0)) if a.recipe.antialias else f32(1.0)
+        sample = (np.arange(m, dtype=f32) + f32(0.5)) * inv
+        t32 = (j.astype(f32) + f32(0.5) - sample[:, None]) * (f32(1.0) / kernel_scale)
+        t = t32.astype(np.float64)
+    else:
+        t = ((j - c[:, None]) + 0.5) * (1.0 / ks)
     w = np.asarray(spec(t), dtype=np.float64).reshape(m, k)
     if pil:
         # Pillow only visits [int(c - support + 0.5), int(c + support + 0.5)); at a tie of its box
