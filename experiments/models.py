@@ -29,7 +29,7 @@ DEFAULT_SEG_METHODS = ("max_pool", "max_blur_pool")
 # which keeps the quick default near two minutes on two cores.
 UNET_WIDTHS = (8, 16, 32)
 SEG_ARCHS = ("unet", "fcn32s", "fcn16s", "fcn8s", "segnet")
-SR_ARCHS = ("espcn", "fsrcnn", "srcnn", "edsr")
+SR_ARCHS = ("espcn", "fsrcnn", "srcnn", "edsr", "wdsr")
 __all__ = ["ConfigError", "build_seg", "build_sr", "resolve_seg_methods", "resolve_sr_methods"]
 
 

@@ -24,7 +24,13 @@ FIGURE_CROP = (90, 180, 96)
 # (33.13 vs 30.39 dB; Shi et al., CVPR 2016, table 1).
 TARGET_QUICK_DB = 0.5
 TARGET_LONG_MEAN_DB, TARGET_LONG_LOW_DB = 1.2, 1.0
-ARCH_NAMES = {"espcn": "ESPCN", "fsrcnn": "FSRCNN", "srcnn": "SRCNN", "edsr": "EDSR (tiny)"}
+ARCH_NAMES = {
+    "espcn": "ESPCN",
+    "fsrcnn": "FSRCNN",
+    "srcnn": "SRCNN",
+    "edsr": "EDSR (tiny)",
+    "wdsr": "WDSR-B (tiny)",
+}
 
 
 def _mean(per: dict[str, dict[str, float]]) -> dict[str, float]:

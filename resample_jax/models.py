@@ -291,14 +291,17 @@ _SR_DEFAULT_UPSAMPLER = {
     "fsrcnn": "conv_transpose",
     "espcn": "pixel_shuffle",
     "edsr": "pixel_shuffle",
+    "wdsr": "pixel_shuffle",
 }
-# Tiny EDSR (Lim et al. 2017): feature width and residual blocks.
+# Tiny EDSR (Lim et al. 2017) and WDSR (Yu et al. 2018): feature width and residual blocks;
+# WDSR-B's expansion (6x) and low-rank width (0.8x) are the paper's.
 _EDSR_WIDTH, _EDSR_BLOCKS = 32, 4
+_WDSR_EXPAND, _WDSR_LOW_RANK = 6, 0.8
 
 
 class SRNet(nnx.Module):
-    """Single-image super-resolution nets (SRCNN, FSRCNN, ESPCN, a tiny EDSR) with a swappable
-    upsampler.
+    """Single-image super-resolution nets (SRCNN, FSRCNN, ESPCN, a tiny EDSR and a tiny WDSR) with a
+    swappable upsampler.
 
     ``(*batch, H, W, channels) -> (*batch, scale * H, scale * W, channels)``. Architectures, with
     the weight counts of the papers (``count_weights``, 1 channel, default upsampler, biases and
@@ -316,6 +319,11 @@ class SRNet(nnx.Module):
       residual blocks (3x3, ReLU, 3x3, plus the block's input; no batch norm, as EDSR), a 3x3 conv
       and a skip from the first conv's output, then the upsampler 32 -> channels (default: 3x3
       sub-pixel convolution). 85,824 weights at scale 3.
+    * ``"wdsr"`` (Yu et al. 2018, WDSR-B blocks in the tiny EDSR's frame): as ``"edsr"``, but each
+      residual block is "wide activation" with a linear low-rank projection: 1x1 conv 32 -> 192,
+      ReLU, 1x1 conv 192 -> 25, 3x3 conv 25 -> 32, plus the block's input (no weight
+      normalisation). About the same weights and multiply-adds per block as EDSR's; 84,672
+      weights at scale 3.
 
     ``upsampler`` names any :func:`resample_jax.methods.upsampler_names` method for the upsampling
     stage (built with ``make_upsampler``; ESPCN uses 3x3 windows; FSRCNN gives ``conv_transpose``
@@ -332,7 +340,7 @@ class SRNet(nnx.Module):
     undoing (measured in docs/experiments.md).
 
     Args:
-      arch: ``"srcnn"``, ``"fsrcnn"``, ``"espcn"`` or ``"edsr"``.
+      arch: ``"srcnn"``, ``"fsrcnn"``, ``"espcn"``, ``"edsr"`` or ``"wdsr"``.
       scale: integer upscaling factor.
       upsampler: method name, or None for the architecture's own.
       channels: image channels (1 for the Y channel, as the papers).
@@ -354,6 +362,8 @@ class SRNet(nnx.Module):
       Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient Sub-Pixel
       Convolutional Neural Network", CVPR 2016.
       Lim et al., "Enhanced Deep Residual Networks for Single Image Super-Resolution", CVPRW 2017.
+      Yu et al., "Wide Activation for Efficient and Accurate Image Super-Resolution",
+      arXiv:1808.08718, 2018.
     """
 
     def __init__(
@@ -413,15 +423,18 @@ class SRNet(nnx.Module):
             # al. 2016, sec. 2.2); a 9x9 sub-pixel window would cost (9 / 3)^2 = 9x the weights.
             k = {"conv_transpose": 9, "pixel_shuffle": -(-9 // scale)}.get(name, 3)
             self.upsampler = methods.make_upsampler(name, d, c, scale, kernel_size=k, rngs=rngs)
-        elif arch == "edsr":
+        elif arch in ("edsr", "wdsr"):
             f = _EDSR_WIDTH
             self.head = _conv(c, f, 3, 2, rngs)
-            self.blocks = nnx.List(
-                [
-                    nnx.List([_conv(f, f, 3, 2, rngs), _conv(f, f, 3, 2, rngs)])
-                    for _ in range(_EDSR_BLOCKS)
+            if arch == "edsr":
+                block = lambda: [_conv(f, f, 3, 2, rngs), _conv(f, f, 3, 2, rngs)]  # noqa: E731
+            else:
+                wide, low = _WDSR_EXPAND * f, int(_WDSR_LOW_RANK * f)
+                block = lambda: [  # noqa: E731
+                    _conv(f, wide, 1, 2, rngs), _conv(wide, low, 1, 2, rngs),
+                    _conv(low, f, 3, 2, rngs),
                 ]
-            )
+            self.blocks = nnx.List([nnx.List(block()) for _ in range(_EDSR_BLOCKS)])
             self.tail = _conv(f, f, 3, 2, rngs)
             self.upsampler = methods.make_upsampler(name, f, c, scale, kernel_size=3, rngs=rngs)
         else:
@@ -438,6 +451,11 @@ class SRNet(nnx.Module):
             h = skip = self.head(h)
             for first, second in self.blocks:
                 h = h + second(jax.nn.relu(first(h)))
+            h = skip + self.tail(h)
+        elif self.arch == "wdsr":
+            h = skip = self.head(h)
+            for expand, project, spatial in self.blocks:
+                h = h + spatial(project(jax.nn.relu(expand(h))))
             h = skip + self.tail(h)
         else:
             for i, layer in enumerate(self.body):

@@ -18,12 +18,19 @@ RNG = np.random.default_rng(0)
 
 @pytest.mark.parametrize(
     "arch,scale,expected",
-    [("srcnn", 3, 8032), ("fsrcnn", 3, 12464), ("espcn", 3, 22624), ("edsr", 3, 85824)],
+    [
+        ("srcnn", 3, 8032),
+        ("fsrcnn", 3, 12464),
+        ("espcn", 3, 22624),
+        ("edsr", 3, 85824),
+        ("wdsr", 3, 84672),
+    ],
 )
 def test_sr_weight_counts_match_papers(arch, scale, expected):
     # SRCNN 9-1-5: 81*64 + 64*32 + 25*32. FSRCNN(56, 12, 4): 25*56 + 56*12 + 4*9*144 + 12*56
     # + 81*56 (the paper counts convolution weights only). ESPCN: 25*64 + 9*64*32 + 9*32*9.
     # Tiny EDSR (32 features, 4 blocks): 9*32 + 8*9*32*32 (blocks) + 9*32*32 + 9*32*9 (shuffle).
+    # Tiny WDSR-B: the same frame with blocks 32*192 + 192*25 + 9*25*32 (4 of them).
     net = models.SRNet(arch, scale, rngs=nnx.Rngs(0))
     assert models.count_weights(net) == expected
     biases = {
@@ -31,6 +38,7 @@ def test_sr_weight_counts_match_papers(arch, scale, expected):
         "fsrcnn": 56 + 12 + 4 * 12 + 56 + 1 + 7,
         "espcn": 64 + 32 + 1,
         "edsr": 32 + 8 * 32 + 32 + 1,
+        "wdsr": 32 + 4 * (192 + 25 + 32) + 32 + 1,
     }
     assert models.count_weights(net, include_bias=True) == expected + biases[arch]
 
@@ -66,7 +74,7 @@ def test_residual_sr_net_with_zero_weights_is_bicubic():
     _util.assert_close(net(lr), jax.image.resize(lr, (10, 12, 2), "cubic"))
 
 
-@pytest.mark.parametrize("arch", ["srcnn", "fsrcnn", "espcn", "edsr"])
+@pytest.mark.parametrize("arch", ["srcnn", "fsrcnn", "espcn", "edsr", "wdsr"])
 def test_untrained_residual_sr_net_is_bicubic_and_its_gain_has_a_gradient(arch):
     # residual_gain=0 (the default): out = bicubic(lr) + 0 * branch(lr), so the untrained net is
     # jax.image's bicubic (the independent reference; to float rounding, the summation orders
@@ -83,6 +91,32 @@ def test_untrained_residual_sr_net_is_bicubic_and_its_gain_has_a_gradient(arch):
     _util.assert_close(grads.gain[...], jnp.sum(w * (net(lr) - bicubic)), rtol=1e-4)
     rest = [g for path, g in nnx.to_flat_state(grads) if path[-1] != "gain"]
     assert rest and all(not np.any(np.asarray(g)) for g in rest)
+
+
+def test_wdsr_is_the_papers_wide_activation_block_written_with_lax():
+    # An independent forward of the tiny WDSR-B (Yu et al. 2018, fig. 2(b)): every layer a plain
+    # lax.conv_general_dilated of the net's own parameters, the block
+    # h + conv3x3(conv1x1(relu(conv1x1(h)))), the global skip from the head, and the sub-pixel
+    # stage as tf.nn.depth_to_space's DCR order (channel (i * r + j) * C + c).
+    net = models.SRNet("wdsr", 3, rngs=nnx.Rngs(2))
+    p = {path: np.asarray(v) for path, v in nnx.to_flat_state(nnx.state(net, nnx.Param))}
+
+    def conv(h, *path):
+        k, b = p[(*path, "kernel")], p[(*path, "bias")]
+        dn = ("NHWC", "HWIO", "NHWC")
+        y = jax.lax.conv_general_dilated(h, k, (1, 1), "SAME", dimension_numbers=dn)
+        return y + b.reshape(1, 1, 1, -1)
+
+    lr = jnp.asarray(RNG.uniform(0, 1, (2, 6, 7, 1)), jnp.float32)
+    h = skip = conv(lr, "head")
+    for i in range(4):
+        h = h + conv(conv(jax.nn.relu(conv(h, "blocks", i, 0)), "blocks", i, 1), "blocks", i, 2)
+    h = conv(skip + conv(h, "tail"), "upsampler", "op")
+    n, hh, ww, _ = h.shape
+    ref = h.reshape(n, hh, ww, 3, 3, 1).transpose(0, 1, 3, 2, 4, 5).reshape(n, 3 * hh, 3 * ww, 1)
+    assert p[("blocks", 0, 0, "kernel")].shape == (1, 1, 32, 192)
+    assert p[("blocks", 0, 1, "kernel")].shape == (1, 1, 192, 25)
+    _util.assert_close(net(lr), ref, rtol=1e-4, atol=1e-5)
 
 
 def test_residual_gain_scales_the_branch_linearly():
