@@ -426,15 +426,16 @@ class SRNet(nnx.Module):
         elif arch in ("edsr", "wdsr"):
             f = _EDSR_WIDTH
             self.head = _conv(c, f, 3, 2, rngs)
-            if arch == "edsr":
-                block = lambda: [_conv(f, f, 3, 2, rngs), _conv(f, f, 3, 2, rngs)]  # noqa: E731
-            else:
-                wide, low = _WDSR_EXPAND * f, int(_WDSR_LOW_RANK * f)
-                block = lambda: [  # noqa: E731
-                    _conv(f, wide, 1, 2, rngs), _conv(wide, low, 1, 2, rngs),
-                    _conv(low, f, 3, 2, rngs),
-                ]
-            self.blocks = nnx.List([nnx.List(block()) for _ in range(_EDSR_BLOCKS)])
+            # Each block's layers as (in, out, window); ReLU follows the first layer only.
+            wide, low = _WDSR_EXPAND * f, int(_WDSR_LOW_RANK * f)
+            layers = (
+                [(f, f, 3), (f, f, 3)] if arch == "edsr"
+                else [(f, wide, 1), (wide, low, 1), (low, f, 3)]
+            )
+            self.blocks = nnx.List([
+                nnx.List([_conv(i, o, k, 2, rngs) for i, o, k in layers])
+                for _ in range(_EDSR_BLOCKS)
+            ])
             self.tail = _conv(f, f, 3, 2, rngs)
             self.upsampler = methods.make_upsampler(name, f, c, scale, kernel_size=3, rngs=rngs)
         else:
@@ -447,15 +448,13 @@ class SRNet(nnx.Module):
     def __call__(self, lr: jax.typing.ArrayLike) -> jax.Array:
         lr = jnp.asarray(lr)
         h = self.upsampler(lr) if self.upsample_first else lr
-        if self.arch == "edsr":
+        if self.arch in ("edsr", "wdsr"):
             h = skip = self.head(h)
-            for first, second in self.blocks:
-                h = h + second(jax.nn.relu(first(h)))
-            h = skip + self.tail(h)
-        elif self.arch == "wdsr":
-            h = skip = self.head(h)
-            for expand, project, spatial in self.blocks:
-                h = h + spatial(project(jax.nn.relu(expand(h))))
+            for first, *rest in self.blocks:
+                branch = jax.nn.relu(first(h))
+                for layer in rest:
+                    branch = layer(branch)
+                h = h + branch
             h = skip + self.tail(h)
         else:
             for i, layer in enumerate(self.body):
