@@ -63,3 +63,54 @@ def test_claim_words_follow_the_paired_interval():
     s = stats.summarize([0.01, -0.01, 0.0, 0.005, -0.004])
     assert stats.claim(s) == f"no effect within ±{max(-s.low, s.high):.3g}"
     assert stats.claim(stats.summarize([0.5])).startswith("single seed")
+
+
+@pytest.mark.parametrize(
+    "x, y",
+    [
+        ([-0.30, -0.25, 0.02, 0.01, 0.03], [0.031, 0.026, 0.012, 0.008, 0.010]),
+        ([0.1, 0.4, 0.2, 0.7], [1.0, 0.2, 0.5, -0.3]),
+        ([1.0, 2.0, 3.0], [0.5, 0.1, 0.9]),
+    ],
+)
+def test_adjusted_difference_is_the_intercept_of_scipy_linregress(x, y):
+    a = stats.adjusted_difference(y, x)
+    r = scipy.stats.linregress(x, y)
+    t = scipy.stats.t.ppf(0.975, len(x) - 2)
+    np.testing.assert_allclose([a.mean, a.se, a.slope], [r.intercept, r.intercept_stderr, r.slope],
+                               rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose([a.low, a.high], [r.intercept - t * r.intercept_stderr,
+                                                 r.intercept + t * r.intercept_stderr], rtol=1e-10)
+    assert a.n == len(x) and a.extrapolated == (min(x) > 0 or max(x) < 0)
+
+
+def test_adjusted_difference_removes_a_covariate_that_explains_the_plain_difference():
+    # Hand-made: each seed's consistency gain is exactly 0.05 per unit of mIoU lost, so the
+    # plain paired difference is clearly positive, yet at an equal mIoU the gain is 0 (the
+    # points lie on a line through the origin; residuals 0, so the interval is the point 0).
+    dmiou = [-0.30, -0.25, -0.20, -0.22, 0.01]
+    dcons = [-0.05 * d for d in dmiou]
+    assert stats.claim(stats.summarize(dcons)) == "reproduced"
+    a = stats.adjusted_difference(dcons, dmiou)
+    np.testing.assert_allclose([a.mean, a.low, a.high, a.slope], [0, 0, 0, -0.05], atol=1e-15)
+    assert not a.extrapolated and "slope -0.0500, 5 seeds, df 3" in a.text(4)
+    # The same with a true gain of 0.01 at equal mIoU and a little noise: reproduced.
+    noisy = [c + 0.01 + e for c, e in zip(dcons, [1e-3, -1e-3, 5e-4, 0.0, -5e-4], strict=True)]
+    b = stats.adjusted_difference(noisy, dmiou)
+    assert b.low > 0 and stats.claim(b) == "reproduced"
+
+
+def test_adjusted_difference_needs_three_seeds_and_a_varying_covariate():
+    for y, x in (([0.1, 0.2], [0.0, 1.0]), ([0.1, 0.2, 0.3], [0.5, 0.5, 0.5])):
+        a = stats.adjusted_difference(y, x)
+        assert math.isnan(a.low) and math.isnan(a.high)
+        assert stats.claim(a).startswith("no interval, not concluded")
+        assert "no interval" in a.text()
+    one = stats.adjusted_difference([0.3, 0.2, 0.4], [0.1, 0.2, 0.3])
+    assert one.extrapolated and "extrapolated" in one.text()
+    with pytest.raises(ValueError, match="equal length; got 2 and 3 values"):
+        stats.adjusted_difference([0.1, 0.2], [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="non-empty"):
+        stats.adjusted_difference([], [])
+    with pytest.raises(ValueError, match=r"confidence must lie in \(0, 1\); got 0"):
+        stats.adjusted_difference([0.1, 0.2, 0.4], [0.0, 1.0, 2.0], confidence=0)

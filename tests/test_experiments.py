@@ -23,7 +23,7 @@ from flax import nnx
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from experiments import __main__ as cli
-from experiments import configs, data, metrics, seg, sr, train
+from experiments import configs, data, metrics, seg, sr, stats, train
 from experiments.configs import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -348,6 +348,42 @@ def test_seg_report_checks_the_circular_shift_claim_at_init_and_after_training(t
     assert len(claims) == 2 and all("**reproduced (exact on every seed)**" in c for c in claims)
     pool = [line for line in text.splitlines() if line.startswith("- seg-shapes unet:max_pool")]
     assert any("at init" in c and "exact on 0 of 1 seeds: **reproduced" in c for c in pool)
+
+
+def _seg_record(down, seed, miou, consistency):
+    return {"task": "seg-shapes", "arch": "unet", "down": down, "up": "bilinear", "seed": seed,
+            "method": f"unet:{down}+bilinear", "dataset": "shapes",
+            "metrics": {"miou": miou, "shift_consistency": consistency}}
+
+
+def test_seg_report_judges_blur_pooling_also_at_equal_miou(tmp_path):
+    """Hand-made seeds where the blur-pool net's consistency gain is 0.05 per unit of mIoU it
+    lost plus noise of 1e-3, no gain at an equal mIoU: the plain paired difference reproduces
+    the claim, the difference at equal mIoU does not (and says within how much)."""
+    base_miou = [0.62, 0.60, 0.65, 0.70, 0.55]
+    base_cons = [0.950, 0.955, 0.960, 0.958, 0.950]
+    dmiou = [-0.30, -0.25, -0.20, -0.22, 0.01]
+    noise = [1e-3, -1e-3, 5e-4, 0.0, -5e-4]
+    records = [{"task": "seg-shapes", "method": seg.BACKGROUND, "seed": k, "reference": True,
+                "metrics": {"miou": 0.19, "shift_consistency": 1.0}} for k in range(5)]
+    for k in range(5):
+        records.append(_seg_record("max_pool", k, base_miou[k], base_cons[k]))
+        records.append(_seg_record("max_blur_pool", k, base_miou[k] + dmiou[k],
+                                   base_cons[k] - 0.05 * dmiou[k] + noise[k]))
+    config = dataclasses.replace(TINY_SEG, methods=("max_pool", "max_blur_pool"))
+    lines = seg._claims(tmp_path, records, config)
+    plain = next(x for x in lines if x.startswith("- seg-shapes unet: max_blur_pool − max_pool"))
+    assert plain.endswith("**reproduced**.")
+    adj = stats.adjusted_difference(
+        [-0.05 * d + e for d, e in zip(dmiou, noise, strict=True)], dmiou)
+    assert adj.low < 0 < adj.high  # the hand-made data hold no gain at equal mIoU
+    at_equal = lines[lines.index(plain) + 1]
+    assert at_equal == f"  - at equal mIoU: {adj.text(4)}: **{stats.claim(adj)}**."
+    assert stats.claim(adj).startswith("no effect within ±")
+    assert any("analysis of covariance on the paired design" in x for x in lines)
+    files = seg.SegTask(config).figures(tmp_path, records)
+    assert files == ["consistency_vs_miou_seg-shapes.png"]
+    assert (tmp_path / files[0]).stat().st_size > 0
 
 
 # The LPS U-Net alone (its pair is the default one, so it is the only run).
