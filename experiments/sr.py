@@ -24,6 +24,9 @@ FIGURE_CROP = (90, 180, 96)
 # (33.13 vs 30.39 dB; Shi et al., CVPR 2016, table 1).
 TARGET_QUICK_DB = 0.5
 TARGET_LONG_MEAN_DB, TARGET_LONG_LOW_DB = 1.2, 1.0
+# A trained seed within this many dB of bicubic has not learnt: the residual nets start exactly at
+# bicubic (residual gain 0), so such a seed never left its starting point.
+STUCK_DB = 0.005
 ARCH_NAMES = {
     "espcn": "ESPCN",
     "fsrcnn": "FSRCNN",
@@ -314,4 +317,14 @@ def _checks(records: list[dict], config: SRConfig) -> list[str]:
         )
         + f"** (mean {s.mean:+.3f} dB, low end {s.low:+.3f} dB, {s.n} seed(s)).",
     ]
+    stuck = {
+        m: [k for k in sorted(v) if abs(v[k]) < STUCK_DB] for m, v in gains.items()
+    }
+    for m, seeds in stuck.items():
+        if seeds:
+            lines.append(
+                f"- **{m}: seed(s) {', '.join(map(str, seeds))} of {len(gains[m])} did not learn** "
+                f"(within {STUCK_DB} dB of bicubic, where the net starts); the row's mean and "
+                "interval include them, so they measure training failures as well as the method."
+            )
     return lines

@@ -677,6 +677,17 @@ def test_sr_targets_are_judged_on_single_pass_margins_with_their_interval():
     assert "self-ensemble" not in "".join(lines)
     assert "**NOT met** (worst seed +0.400 dB)" in lines[2]
     assert "**NOT met** (mean +0.700 dB" in lines[3]
+    assert not any("did not learn" in x for x in lines)
+    # A seed 0.001 dB from bicubic (where the residual nets start) is named as not having learnt;
+    # one 0.01 dB away is not.
+    recs = [_sr_record("a", 0, 30.8), _sr_record("b", 0, 31.0), _sr_record("b", 3, 30.001),
+            _sr_record("b", 1, 30.01)]
+    flagged = [x for x in sr._checks(recs, TINY_SR) if "did not learn" in x]
+    assert flagged == [
+        "- **b: seed(s) 3 of 3 did not learn** (within 0.005 dB of bicubic, where the net "
+        "starts); the row's mean and interval include them, so they measure training failures "
+        "as well as the method."
+    ]
 
 
 def test_sr_rows_say_what_they_are_and_fixed_upsamplers_are_not_called_learned():
