@@ -383,19 +383,12 @@ def _claims(workdir: Path, records: list[dict], config: SegConfig) -> list[str]:
         "**3. Blur pooling improves shift consistency over max pooling** (Zhang 2019; the "
         "protocol above):",
     ]
-    measured = False
-    for (task, arch, down, up), rs in sorted(by.items()):
-        base = by.get((task, arch, "max_pool", up))
-        if down not in ("max_blur_pool", "blur_pool") or base is None:
-            continue
-        measured = True
-        diff = stats.paired_differences(
-            report.by_seed(rs, "shift_consistency"), report.by_seed(base, "shift_consistency")
-        )
-        s = stats.summarize(diff)
-        miou = stats.summarize(
-            stats.paired_differences(report.by_seed(rs, "miou"), report.by_seed(base, "miou"))
-        )
+    pairs = _blur_pairs(by)
+    for (task, arch, down, _), rs, base in pairs:
+        cons = tuple(report.by_seed(r, "shift_consistency") for r in (rs, base))
+        mious = tuple(report.by_seed(r, "miou") for r in (rs, base))
+        s = stats.summarize(stats.paired_differences(*cons))
+        miou = stats.summarize(stats.paired_differences(*mious))
         floor = floors.get(task, {})
         ok = all(
             (x := _learnt(r, floor)) is not None and x.excludes_zero() and x.mean > 0
@@ -405,10 +398,10 @@ def _claims(workdir: Path, records: list[dict], config: SegConfig) -> list[str]:
         lines.append(
             f"- {task} {arch}: {down} − max_pool {s.text(4)} (mIoU {miou.text(4)}): **{verdict}**."
         )
-        adj = _at_equal_miou(rs, base)
+        adj = _at_equal_miou(cons, mious)
         adjusted = stats.claim(adj) if ok else "not meaningful: a net has not learnt"
         lines.append(f"  - at equal mIoU: {adj.text(4)}: **{adjusted}**.")
-    if measured:
+    if pairs:
         lines += [
             "",
             "A net that learnt less predicts coarser maps, and coarse maps agree more under "
@@ -425,11 +418,21 @@ def _claims(workdir: Path, records: list[dict], config: SegConfig) -> list[str]:
     return lines + _circular_claim(workdir, by, config)
 
 
-def _at_equal_miou(rs: list[dict], base: list[dict]) -> stats.Adjusted:
-    """Claim 3's shift-consistency difference of ``rs`` over ``base`` at an equal mIoU: the
-    paired differences by seed (seeds with both scores in both rows), regressed on each other."""
-    cons = report.by_seed(rs, "shift_consistency"), report.by_seed(base, "shift_consistency")
-    miou = report.by_seed(rs, "miou"), report.by_seed(base, "miou")
+def _blur_pairs(by: dict[tuple, list[dict]]) -> list[tuple[tuple, list[dict], list[dict]]]:
+    """Claim 3's comparisons: ``(key, blur-pool row, max-pool row)`` for every blur-pool row whose
+    (task, arch, up) also ran with max pooling."""
+    out = []
+    for (task, arch, down, up), rs in sorted(by.items()):
+        base = by.get((task, arch, "max_pool", up))
+        if down in ("max_blur_pool", "blur_pool") and base is not None:
+            out.append(((task, arch, down, up), rs, base))
+    return out
+
+
+def _at_equal_miou(cons: tuple[dict, dict], miou: tuple[dict, dict]) -> stats.Adjusted:
+    """Claim 3's shift-consistency difference of a row over its base at an equal mIoU, from both
+    rows' ``{seed: score}``: the paired differences by seed (seeds with both scores in both
+    rows), regressed on each other."""
     seeds = sorted(set(cons[0]) & set(cons[1]) & set(miou[0]) & set(miou[1]))
     return stats.adjusted_difference(
         [cons[0][k] - cons[1][k] for k in seeds], [miou[0][k] - miou[1][k] for k in seeds]
@@ -439,28 +442,21 @@ def _at_equal_miou(rs: list[dict], base: list[dict]) -> stats.Adjusted:
 def _consistency_figure(workdir: Path, records: list[dict]) -> list[str]:
     """Per task, shift consistency against mIoU, one point per seed and method, for claim 3's
     rows (max pooling and the blur-pool rows of the same arch), seeds joined across methods."""
-    by, files_ = _rows(records), []
-    for task in sorted({k[0] for k in by}):
-        pairs = []
-        for (t, arch, down, up), rs in sorted(by.items()):
-            base = by.get((t, arch, "max_pool", up))
-            if t == task and down in ("max_blur_pool", "blur_pool") and base is not None:
-                pairs.append((arch, down, rs, base))
-        if not pairs:
-            continue
+    pairs, files_ = _blur_pairs(_rows(records)), []
+    for task in sorted({key[0] for key, _, _ in pairs}):
         fig, ax = plt.subplots(figsize=(4.5, 3.5))
-        for i, (arch, down, rs, base) in enumerate(pairs):
-            colours = plt.get_cmap("tab10")(2 * i), plt.get_cmap("tab10")(2 * i + 1)
-            pts = {}
-            for name, row, c in ((f"{arch} max_pool", base, colours[0]),
-                                 (f"{arch} {down}", rs, colours[1])):
+        mine = [(key, rs, base) for key, rs, base in pairs if key[0] == task]
+        for i, ((_, arch, down, _), rs, base) in enumerate(mine):
+            points = []
+            for j, (name, row) in enumerate(((f"{arch} max_pool", base), (f"{arch} {down}", rs))):
                 m, q = report.by_seed(row, "miou"), report.by_seed(row, "shift_consistency")
-                seeds = sorted(set(m) & set(q))
-                ax.scatter([m[k] for k in seeds], [q[k] for k in seeds], color=c, label=name)
-                pts[name] = {k: (m[k], q[k]) for k in seeds}
-            a, b = pts.values()
-            for k in sorted(set(a) & set(b)):
-                ax.plot(*zip(a[k], b[k], strict=True), color="0.7", lw=0.8, zorder=0)
+                pts = {k: (m[k], q[k]) for k in sorted(set(m) & set(q))}
+                ax.scatter([p[0] for p in pts.values()], [p[1] for p in pts.values()],
+                           color=plt.get_cmap("tab10")(2 * i + j), label=name)
+                points.append(pts)
+            for k in sorted(set(points[0]) & set(points[1])):
+                ax.plot(*zip(points[0][k], points[1][k], strict=True), color="0.7", lw=0.8,
+                        zorder=0)
         ax.set_xlabel("mIoU (held out)")
         ax.set_ylabel("shift consistency")
         ax.set_title(f"{task}: one point per seed, seeds joined", fontsize=9)

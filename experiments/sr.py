@@ -317,11 +317,8 @@ def _checks(records: list[dict], config: SRConfig) -> list[str]:
         )
         + f"** (mean {s.mean:+.3f} dB, low end {s.low:+.3f} dB, {s.n} seed(s)).",
     ]
-    stuck = {
-        m: [k for k in sorted(v) if abs(v[k]) < STUCK_DB] for m, v in gains.items()
-    }
-    for m, seeds in stuck.items():
-        if seeds:
+    for m, v in gains.items():
+        if seeds := [k for k in sorted(v) if abs(v[k]) < STUCK_DB]:
             lines.append(
                 f"- **{m}: seed(s) {', '.join(map(str, seeds))} of {len(gains[m])} did not learn** "
                 f"(within {STUCK_DB} dB of bicubic, where the net starts); the row's mean and "

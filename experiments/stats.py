@@ -106,9 +106,6 @@ class Adjusted:
     slope: float
     extrapolated: bool
 
-    def excludes_zero(self) -> bool:
-        return not math.isnan(self.low) and (self.low > 0 or self.high < 0)
-
     def text(self, digits: int = 3) -> str:
         """``+0.012 (95% CI [+0.001, +0.023], slope +0.05, 5 seeds, df 3)``."""
         f = f"{{:+.{digits}f}}"
